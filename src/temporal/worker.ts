@@ -1,0 +1,32 @@
+// Builds the seer-runs worker: the workflows (prebundled when a bundle is given) and the
+// activities around one Seer client. Shared by `npm run worker`, `npm start` and the tests.
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from '../../activities';
+import type { SeerClient } from '../seer/client';
+
+export const WORKFLOWS_PATH = require.resolve('../../workflows');
+
+export interface SeerRunsWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  seer: SeerClient;
+  logger: Logger;
+  /** Prebundled workflow code; bundles `workflows/` at start when omitted. */
+  workflowBundle?: WorkflowBundleOption;
+  shutdownGraceMs?: number;
+}
+
+export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ seer: options.seer, logger: options.logger }),
+    shutdownGraceTime: options.shutdownGraceMs ?? 30_000,
+  });
+}

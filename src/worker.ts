@@ -1,0 +1,63 @@
+// Entry point of the worker process (`npm run worker`): connects with config, registers the
+// workflows and activities on TEMPORAL_TASK_QUEUE, exposes SDK metrics, drains on SIGTERM/SIGINT.
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfigOrExit } from './config';
+import { createLogger, temporalLogger } from './logger';
+import { SeerClient } from './seer/client';
+import { temporalConnectConfig } from './temporal/connection';
+import { createSeerRunsWorker } from './temporal/worker';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel, 'worker');
+  for (const warning of config.warnings) logger.warn(warning);
+  Runtime.install({
+    logger: temporalLogger(logger),
+    // The worker shuts down on our signal handlers below, after draining, not on the runtime's.
+    shutdownSignals: [],
+    telemetryOptions: {
+      metrics: { prometheus: { bindAddress: `0.0.0.0:${config.worker.metricsPort}` } },
+    },
+  });
+  const { connectionOptions, namespace } = temporalConnectConfig(config);
+  const connection = await NativeConnection.connect(connectionOptions);
+  const seer = new SeerClient({
+    baseUrl: config.seer.url,
+    sharedSecret: config.seer.sharedSecret,
+    requestTimeoutMs: config.seer.requestTimeoutMs,
+  });
+  const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
+  const worker = await createSeerRunsWorker({
+    connection,
+    namespace,
+    taskQueue: config.temporal.taskQueue,
+    seer,
+    logger,
+    shutdownGraceMs: config.worker.shutdownGraceMs,
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'draining: finishing in-flight activities, then exiting');
+      worker.shutdown();
+    });
+  }
+  logger.info(
+    {
+      address: connectionOptions.address,
+      namespace,
+      task_queue: config.temporal.taskQueue,
+      metrics_port: config.worker.metricsPort,
+    },
+    'worker started',
+  );
+  await worker.run();
+  await connection.close();
+  await seer.close();
+  logger.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

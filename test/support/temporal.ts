@@ -1,0 +1,92 @@
+// What integration tests need from the shared dev server: a client, a worker on a task queue of
+// their own (the bundle made once by global setup), and a way to start runs as the API does.
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import pino from 'pino';
+import type { SeerRunInput } from '../../src/domain';
+import { SeerClient } from '../../src/seer/client';
+import { createSeerRunsWorker } from '../../src/temporal/worker';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
+export function testServer() {
+  const address = process.env.TEMPORAL_ADDRESS;
+  const bundlePath = process.env.SEER_RUNS_TEST_BUNDLE;
+  if (!address || !bundlePath)
+    throw new Error('run under jest: global setup starts the dev server');
+  return { address, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', bundlePath };
+}
+
+export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export async function connectClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+  const { address, namespace } = testServer();
+  const connection = await Connection.connect({ address });
+  return { client: new Client({ connection, namespace }), close: () => connection.close() };
+}
+
+export interface TestWorker {
+  taskQueue: string;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/** A worker on a fresh task queue, talking to `seerUrl` (the fake Seer). */
+export async function startTestWorker(options: {
+  seerUrl: string;
+  sharedSecret: string;
+  requestTimeoutMs?: number;
+}): Promise<TestWorker> {
+  quietRuntime();
+  const { address, namespace, bundlePath } = testServer();
+  const taskQueue = `test-${randomUUID()}`;
+  const connection = await NativeConnection.connect({ address });
+  const seer = new SeerClient({
+    baseUrl: options.seerUrl,
+    sharedSecret: options.sharedSecret,
+    requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
+  });
+  const worker = await createSeerRunsWorker({
+    connection,
+    namespace,
+    taskQueue,
+    seer,
+    logger: testLogger,
+    workflowBundle: { codePath: bundlePath },
+    shutdownGraceMs: 1_000,
+  });
+  const running = worker.run();
+  return {
+    taskQueue,
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+      await seer.close();
+    },
+  };
+}
+
+/** A run's workflow input with test defaults (what the API would build). */
+export function runInput(
+  overrides: Partial<SeerRunInput> & Pick<SeerRunInput, 'type' | 'request'>,
+): SeerRunInput {
+  return {
+    run_uuid: randomUUID(),
+    organization_id: 42,
+    project_id: null,
+    viewer_context: null,
+    explorer_index_trigger: true,
+    heal_window_ms: 24 * 3_600_000,
+    attempt_timeout_ms: 5_000,
+    started_by: randomUUID(),
+    ...overrides,
+  };
+}
