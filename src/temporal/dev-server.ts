@@ -3,6 +3,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { openSync, closeSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../domain';
@@ -31,8 +32,10 @@ export interface DevServerOptions {
   uiPort?: number;
   namespace?: string;
   retentionMs?: number;
-  /** Where the server's own log goes; discarded when omitted. */
+  /** Where the server's own log goes; discarded when omitted (unless `onLine` takes it). */
   logFile?: string;
+  /** Receives each line the server prints (the local stack streams them, prefixed). */
+  onLine?: (line: string) => void;
   extraArgs?: string[];
 }
 
@@ -85,8 +88,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   args.push(...(options.extraArgs ?? []));
 
   const logFd = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', logFd, logFd] });
+  const out = options.onLine ? 'pipe' : logFd;
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', out, out] });
   if (typeof logFd === 'number') closeSync(logFd);
+  if (options.onLine) {
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', options.onLine);
+    }
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
