@@ -1,0 +1,23 @@
+# seer-runs image: one image, three entry points (worker, API, fake Seer). The workflow code is
+# bundled at build time so workers start without webpack.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+RUN npm run compile && node dist/src/temporal/prebundle.js dist/workflow-bundle.js
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 8080 9464
+# Worker by default; the API is `node dist/src/api/main.js`, the fake Seer `node dist/src/fake-seer/main.js`.
+CMD ["node", "dist/src/worker.js"]

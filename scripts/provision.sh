@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Provisions what `npm test` needs beyond node_modules: the Temporal CLI (scripts/temporal-cli.sh)
+# and docker-compose (validates docker-compose.yml; no engine needed). Quiet when all is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/temporal-cli.sh >/dev/null
+
+missing=()
+command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} from Debian packages..." >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "Missing: ${missing[*]}. Install it (Debian: sudo apt-get install ${missing[*]}) and rerun." >&2
+    exit 1
+  fi
+fi
