@@ -97,6 +97,10 @@ export const FakeSeerConfig = z.strictObject({
   /** null leaves the flag out of the explorer answer (an older Seer). */
   has_explorer_index: z.boolean().nullable(),
   has_org_project_context: z.boolean().nullable(),
+  /** An outage for every run route until turned off: answer 503, or drop the connection. */
+  outage: z.enum(['none', 'status_503', 'drop']),
+  /** Share (0..1) of run requests answered 503 at random, before any run is made. */
+  transient_error_rate: z.number().min(0).max(1),
 });
 export type FakeSeerConfig = z.infer<typeof FakeSeerConfig>;
 
@@ -199,6 +203,8 @@ export async function startFakeSeer(options: FakeSeerOptions): Promise<FakeSeer>
     latency_ms: options.latencyMs ?? 0,
     has_explorer_index: true,
     has_org_project_context: true,
+    outage: 'none',
+    transient_error_rate: 0,
   });
   const closing = new AbortController();
   const server = createServer((req, res) => {
@@ -277,6 +283,16 @@ export async function startFakeSeer(options: FakeSeerOptions): Promise<FakeSeer>
     const problem = invalidField(body, RUN_ROUTES[route] ?? INDEX_ROUTES[route] ?? {});
     if (problem !== null) return answerJson(400, { detail: problem });
 
+    if (Object.hasOwn(RUN_ROUTES, route)) {
+      const { outage, transient_error_rate } = state.config;
+      if (outage === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      if (outage === 'status_503' || Math.random() < transient_error_rate) {
+        return answerJson(503, { detail: 'Seer is unavailable (fake outage)' });
+      }
+    }
     const fault = state.takeFault(route);
     entry.fault = fault ?? null;
     const create = () => (key === null ? undefined : state.runFor(route, key));

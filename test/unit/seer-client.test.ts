@@ -539,7 +539,13 @@ describe('the fake Seer', () => {
       }),
     ).resolves.toEqual({
       status: 200,
-      body: { latency_ms: 0, has_explorer_index: false, has_org_project_context: null },
+      body: {
+        latency_ms: 0,
+        has_explorer_index: false,
+        has_org_project_context: null,
+        outage: 'none',
+        transient_error_rate: 0,
+      },
     });
     await expect(startExplorer(client)).resolves.toMatchObject({
       hasExplorerIndex: false,
@@ -612,5 +618,39 @@ describe('the fake Seer', () => {
 
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
     expect(seer.state.requests).toHaveLength(1);
+  });
+});
+
+describe('the fake Seer outage modes (for drills and load)', () => {
+  const start = (client: SeerClient) =>
+    client.startRun({
+      type: 'explorer',
+      runUuid: randomUUID(),
+      request: explorerRequest,
+      viewerContext: null,
+    });
+
+  it('answers 503 to every run request while outage is status_503, and creates nothing', async () => {
+    const { seer, client } = await setup();
+    seer.configure({ outage: 'status_503' });
+    expect(await start(client)).toMatchObject({ kind: 'transient', seerStatus: 503 });
+    expect(seer.state.runs).toHaveLength(0);
+    seer.configure({ outage: 'none' });
+    expect(await start(client)).toMatchObject({ kind: 'live' });
+  });
+
+  it('drops every connection while outage is drop', async () => {
+    const { seer, client } = await setup();
+    seer.configure({ outage: 'drop' });
+    expect(await start(client)).toMatchObject({ kind: 'transient' });
+    expect(seer.state.runs).toHaveLength(0);
+  });
+
+  it('answers 503 at the configured random rate', async () => {
+    const { seer, client } = await setup();
+    seer.configure({ transient_error_rate: 1 });
+    expect(await start(client)).toMatchObject({ kind: 'transient', seerStatus: 503 });
+    seer.configure({ transient_error_rate: 0 });
+    expect(await start(client)).toMatchObject({ kind: 'live' });
   });
 });
