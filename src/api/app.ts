@@ -1,0 +1,104 @@
+// Builds the HTTP API as a Fastify app from its dependencies (config, Temporal client, Seer
+// client, logger) and never listens: tests inject() or hand it to server.ts.
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { Client } from '@temporalio/client';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config';
+import type { SeerClient } from '../seer/client';
+import { errorHandlerFor, notFound } from './error-handler';
+import { ApiMetrics } from './metrics';
+import { RunService } from './run-service';
+import { OPS_PATHS, opsRoutes } from './routes/ops';
+import { BODY_LIMIT_BYTES, seerRunsRoutes } from './routes/seer-runs';
+
+export interface AppDeps {
+  config: Config;
+  /** On an ApiConnection (src/api/temporal-connection.ts). */
+  temporal: Client;
+  /** For the direct path. */
+  seer: Pick<SeerClient, 'startRun'>;
+  /** A pino logger in production; typed as Fastify's so the app is a plain FastifyInstance. */
+  logger: FastifyBaseLogger;
+  /** Where /metrics reads from; a fresh registry when omitted. */
+  metricsRegistry?: Registry;
+}
+
+/** The API as a plugin: error handling, metrics, OpenAPI and the route plugins. */
+export const seerRunsApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
+  const runs = new RunService({
+    client: deps.temporal,
+    taskQueue: deps.config.temporal.taskQueue,
+    syncWaitTimeoutMs: deps.config.syncWaitTimeoutMs,
+    logger: deps.logger,
+  });
+  const metrics = new ApiMetrics(deps.metricsRegistry);
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Fastify parses text/plain by default; the spec takes JSON only (anything else is 415).
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler(errorHandlerFor(BODY_LIMIT_BYTES));
+  app.setNotFoundHandler(notFound);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requestAnswered(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'seer-runs',
+        description: 'Creates Seer runs durably and exactly once, on Temporal.',
+        version: '0.1.0',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(opsRoutes, { runs, metrics });
+  await app.register(seerRunsRoutes, {
+    config: deps.config,
+    runs,
+    seer: deps.seer,
+    metrics,
+    tokens: deps.config.apiTokens,
+  });
+};
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Our ids, never the client's: the id is also the run's `started_by` (201 vs 200).
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    logController: new LogController({
+      requestIdLogLabel: 'request_id',
+      // Probes and scrapes would drown the request log.
+      disableRequestLogging: (request) => OPS_PATHS.has(request.url.split('?')[0] ?? ''),
+    }),
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
+  void app.register(seerRunsApi, deps);
+  return app;
+}

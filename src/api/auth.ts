@@ -1,0 +1,70 @@
+// Bearer-token auth for /v1 (spec §3): SEER_RUNS_API_TOKENS maps tokens to organizations. Tokens
+// are compared as SHA-256 digests in constant time, so neither length nor prefix leaks by timing.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { orgSetHas, type ApiTokens, type OrgSet } from '../config';
+import { ApiError } from './api-error';
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** The organizations a presented token may act for, or null for an unknown token. */
+export function tokenLookup(tokens: ApiTokens): (presented: string) => OrgSet | null {
+  const known = [...tokens].map(([token, orgs]) => ({ digest: digest(token), orgs }));
+  return (presented) => {
+    const candidate = digest(presented);
+    let match: OrgSet | null = null;
+    // No early exit: every configured token is compared, whichever matches.
+    for (const entry of known) {
+      if (timingSafeEqual(entry.digest, candidate)) match = entry.orgs;
+    }
+    return match;
+  };
+}
+
+/**
+ * An onRequest hook: 401 without a known token, 403 when the path's organization is not the
+ * token's. Runs before the body is read, so a stranger learns nothing from validation errors.
+ */
+export function requireToken(tokens: ApiTokens) {
+  const lookup = tokenLookup(tokens);
+  return function authenticate(
+    request: FastifyRequest,
+    _reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ): void {
+    done(refusal(request, lookup));
+  };
+}
+
+function refusal(
+  request: FastifyRequest,
+  lookup: (presented: string) => OrgSet | null,
+): ApiError | undefined {
+  const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+  const orgs = token === undefined ? null : lookup(token);
+  if (orgs === null) {
+    return new ApiError(
+      401,
+      'unauthorized',
+      'send a valid token as "Authorization: Bearer <token>"',
+      {},
+      { 'www-authenticate': 'Bearer' },
+    );
+  }
+  // Params are not validated yet at this stage: a malformed id is left to the route's 400.
+  const organization = (request.params as Record<string, string | undefined>).organization_id;
+  if (organization !== undefined && /^\d+$/.test(organization)) {
+    if (!orgSetHas(orgs, Number(organization))) {
+      return new ApiError(
+        403,
+        'forbidden',
+        `this token may not act for organization ${organization}`,
+      );
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,114 @@
+// The one error handler: every error becomes `{"error": code, "detail": sentence, ...}`. Fastify's
+// own errors are matched by their FST_ERR_* codes; a 5xx never carries the error's message.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ApiError, invalidRequest, pathText, type Issue } from './api-error';
+import { httpAnswerFor } from './outcome-to-http';
+
+const WHERE: Record<string, string> = {
+  body: 'the request body',
+  querystring: 'the query string',
+  params: 'the path',
+  headers: 'a header',
+};
+
+/** `idempotency-key` → `Idempotency-Key`, as the spec and clients spell it. */
+function headerName(name: string): string {
+  return name.replace(
+    /(^|-)([a-z])/g,
+    (_, dash: string, letter: string) => dash + letter.toUpperCase(),
+  );
+}
+
+function validationIssues(
+  context: string,
+  validation: ReadonlyArray<{
+    instancePath: string;
+    keyword: string;
+    message?: string;
+    params: unknown;
+  }>,
+): Issue[] {
+  return validation.flatMap(({ instancePath, keyword, message, params }): Issue[] => {
+    const path = instancePath.split('/').filter((part) => part !== '');
+    if (context === 'headers' && path[0] !== undefined) path[0] = headerName(path[0]);
+    const keys = (params as { keys?: unknown }).keys;
+    if (keyword === 'unrecognized_keys' && Array.isArray(keys)) {
+      return keys.map((key) => ({
+        path: pathText([...path, String(key)]),
+        message: 'is not a field of this object',
+      }));
+    }
+    return [{ path: pathText(path), message: message ?? 'is invalid' }];
+  });
+}
+
+/** The answer for an error, or null when it is ours to hide (a 5xx). */
+export function apiErrorOf(err: FastifyError | Error, bodyLimit: number): ApiError | null {
+  if (err instanceof ApiError) return err;
+  if (err.name === 'TemporalUnavailableError') {
+    const answer = httpAnswerFor({ kind: 'temporal_unavailable' });
+    const { error, detail, ...fields } = answer.body as { error: string; detail: string };
+    return new ApiError(answer.status, error, detail, fields, answer.headers);
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const context = (err as { validationContext?: string }).validationContext ?? 'body';
+    return invalidRequest(
+      WHERE[context] ?? 'the request',
+      validationIssues(context, err.validation),
+    );
+  }
+  const { code, statusCode } = err as FastifyError;
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'payload_too_large', `the body is larger than ${bodyLimit} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(
+        415,
+        'unsupported_media_type',
+        'send the body as JSON with "Content-Type: application/json"',
+      );
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return invalidRequest('the request body', [
+        { path: '', message: 'is empty; expected a JSON object' },
+      ]);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return invalidRequest('the request body', [{ path: '', message: 'is not valid JSON' }]);
+    default:
+      break;
+  }
+  // Other client errors Fastify raises (bad URL, bad Content-Length...) carry safe messages.
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return new ApiError(statusCode, 'invalid_request', err.message);
+  }
+  return null;
+}
+
+export function errorHandlerFor(bodyLimit: number) {
+  return function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    const known = apiErrorOf(err, bodyLimit);
+    if (known === null || known.statusCode >= 500) {
+      request.log.error({ err }, 'request failed');
+    } else {
+      request.log.info({ error: known.code, detail: known.detail }, 'request refused');
+    }
+    if (known === null) {
+      return reply.code(500).send({
+        error: 'internal_error',
+        detail: 'the server failed to answer; quote the request_id when reporting it',
+        request_id: request.id,
+      });
+    }
+    return reply
+      .code(known.statusCode)
+      .headers(known.headers)
+      .send({ error: known.code, detail: known.detail, ...known.fields });
+  };
+}
+
+export function notFound(request: FastifyRequest, reply: FastifyReply) {
+  return reply.code(404).send({
+    error: 'not_found',
+    detail: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+  });
+}

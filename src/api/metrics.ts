@@ -1,0 +1,66 @@
+// The API's Prometheus metrics (prom-client): requests and latency by route and status, runs
+// started by type and path, and how sync waits ended. One registry per app, so tests don't clash.
+import { Counter, Histogram, Registry } from 'prom-client';
+
+export type RunPath = 'mirror' | 'direct';
+export type SyncWaitOutcome =
+  | 'live_created'
+  | 'live_joined'
+  | 'failed'
+  | 'pending_deadline'
+  | 'pending_error'
+  | 'pending_client_gone'
+  | 'temporal_unavailable';
+
+export class ApiMetrics {
+  readonly registry: Registry;
+  readonly #requests: Counter<'method' | 'route' | 'status'>;
+  readonly #duration: Histogram<'method' | 'route' | 'status'>;
+  readonly #runsStarted: Counter<'type' | 'path'>;
+  readonly #syncWaits: Counter<'outcome'>;
+
+  constructor(registry: Registry = new Registry()) {
+    this.registry = registry;
+    const registers = [registry];
+    this.#requests = new Counter({
+      name: 'seer_runs_api_requests_total',
+      help: 'HTTP requests answered, by route template and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.#duration = new Histogram({
+      name: 'seer_runs_api_request_duration_seconds',
+      help: 'HTTP request latency, by route template and status',
+      labelNames: ['method', 'route', 'status'],
+      // Up to the default sync wait (10 s) and a little past it.
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+      registers,
+    });
+    this.#runsStarted = new Counter({
+      name: 'seer_runs_api_runs_started_total',
+      help: 'POSTs that sent a run on: mirror = a workflow start sent to Temporal (joins of an existing run included), direct = a request sent to Seer',
+      labelNames: ['type', 'path'],
+      registers,
+    });
+    this.#syncWaits = new Counter({
+      name: 'seer_runs_api_sync_waits_total',
+      help: 'How POST waits for a mirror-path run ended',
+      labelNames: ['outcome'],
+      registers,
+    });
+  }
+
+  requestAnswered(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.#requests.inc(labels);
+    this.#duration.observe(labels, seconds);
+  }
+
+  runStarted(type: string, path: RunPath): void {
+    this.#runsStarted.inc({ type, path });
+  }
+
+  syncWaitEnded(outcome: SyncWaitOutcome): void {
+    this.#syncWaits.inc({ outcome });
+  }
+}

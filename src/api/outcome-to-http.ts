@@ -1,0 +1,136 @@
+// The spec §3 response table as one function: how a run's outcome (mirror or direct path) is
+// answered over HTTP. Change a row here and in its test; nothing else picks status codes for runs.
+import { assertNever, FailureReason, SeerRunStatus, type SeerRunFailure } from '../domain';
+
+export type RunAnswer =
+  /** Mirror path: the run is LIVE; `created` when this request started it. */
+  | { kind: 'live'; organizationId: number; runUuid: string; runId: number; created: boolean }
+  /** Direct path: Seer made a run, no SeerRun exists. */
+  | { kind: 'direct_live'; runId: number }
+  /** runUuid is null on the direct path. */
+  | { kind: 'failed'; runUuid: string | null; failure: SeerRunFailure }
+  /** Not LIVE in time, or the start may have reached Temporal: the client retries with the token. */
+  | { kind: 'pending'; runUuid: string }
+  /** Temporal could not be reached before anything was sent: nothing was started. */
+  | { kind: 'temporal_unavailable' }
+  /** Direct path: Seer answered 5xx/408/429 or could not be reached. */
+  | { kind: 'seer_unavailable'; seerStatus?: number; retryAfterMs?: number };
+
+export type HttpAnswer = {
+  status: number;
+  headers: Record<string, string>;
+  body: RunCreatedBody | ErrorBodyFields;
+};
+
+export interface RunCreatedBody {
+  run_id: number;
+  run_uuid: string | null;
+  status?: typeof SeerRunStatus.LIVE;
+}
+
+export interface ErrorBodyFields {
+  error: string;
+  detail: string;
+  [field: string]: unknown;
+}
+
+/** A pending run's retry waits again in full, so the client may come back at once. */
+export const PENDING_RETRY_AFTER_S = 1;
+/** Long enough for a Temporal frontend restart; the client's retry names the same run anyway. */
+export const TEMPORAL_UNAVAILABLE_RETRY_AFTER_S = 5;
+
+export type FailureCode = 'seer_rejected' | 'seer_invalid_response' | 'seer_run_failed';
+
+export function failureCodeFor(reason: FailureReason): FailureCode {
+  switch (reason) {
+    case FailureReason.seer_rejected:
+      return 'seer_rejected';
+    case FailureReason.invalid_json_body:
+    case FailureReason.missing_run_id:
+    case FailureReason.invalid_run_id:
+      return 'seer_invalid_response';
+    case FailureReason.invalid_payload:
+    case FailureReason.unsupported_type:
+    case FailureReason.retries_exhausted:
+    case FailureReason.terminated:
+    case FailureReason.cancelled:
+    case FailureReason.timed_out:
+      return 'seer_run_failed';
+    default:
+      return assertNever(reason);
+  }
+}
+
+const FAILURE_DETAIL: Record<FailureCode, string> = {
+  seer_rejected: 'Seer refused to create the run',
+  seer_invalid_response: 'Seer answered, but not with a run id',
+  seer_run_failed: 'the run failed before Seer created it',
+};
+
+export function runLocation(organizationId: number, runUuid: string): string {
+  return `/v1/organizations/${organizationId}/seer-runs/${runUuid}`;
+}
+
+export function httpAnswerFor(answer: RunAnswer): HttpAnswer {
+  switch (answer.kind) {
+    case 'live':
+      return {
+        status: answer.created ? 201 : 200,
+        headers: answer.created
+          ? { location: runLocation(answer.organizationId, answer.runUuid) }
+          : {},
+        body: { run_id: answer.runId, run_uuid: answer.runUuid, status: SeerRunStatus.LIVE },
+      };
+    case 'direct_live':
+      return { status: 200, headers: {}, body: { run_id: answer.runId, run_uuid: null } };
+    case 'failed': {
+      const code = failureCodeFor(answer.failure.reason);
+      return {
+        status: 502,
+        headers: {},
+        body: {
+          error: code,
+          detail: `${FAILURE_DETAIL[code]} (${answer.failure.reason})`,
+          run_uuid: answer.runUuid,
+          reason: answer.failure.reason,
+          ...(code === 'seer_rejected' ? { seer_status: answer.failure.seer_status ?? null } : {}),
+        },
+      };
+    }
+    case 'pending':
+      return {
+        status: 500,
+        headers: { 'retry-after': String(PENDING_RETRY_AFTER_S) },
+        body: {
+          error: 'seer_run_pending',
+          detail:
+            'the run is not LIVE yet and keeps retrying; send the same body with this retry_token to wait for it again',
+          retry_token: answer.runUuid,
+        },
+      };
+    case 'temporal_unavailable':
+      return {
+        status: 503,
+        headers: { 'retry-after': String(TEMPORAL_UNAVAILABLE_RETRY_AFTER_S) },
+        body: {
+          error: 'temporal_unavailable',
+          detail: 'Temporal could not be reached; nothing was started, try again later',
+        },
+      };
+    case 'seer_unavailable':
+      return {
+        status: 502,
+        headers:
+          answer.retryAfterMs === undefined
+            ? {}
+            : { 'retry-after': String(Math.ceil(answer.retryAfterMs / 1000)) },
+        body: {
+          error: 'seer_unavailable',
+          detail: 'Seer is unavailable; the run was not created, try again later',
+          seer_status: answer.seerStatus ?? null,
+        },
+      };
+    default:
+      return assertNever(answer);
+  }
+}

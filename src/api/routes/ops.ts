@@ -1,0 +1,55 @@
+// Route plugin for the operations routes (no token, spec §3): liveness, readiness (Temporal
+// answers and a worker polls our task queue), Prometheus metrics and the OpenAPI document.
+import type { FastifyPluginCallback } from 'fastify';
+import type { ApiMetrics } from '../metrics';
+import type { RunService } from '../run-service';
+
+export interface OpsRoutesOptions {
+  runs: RunService;
+  metrics: ApiMetrics;
+}
+
+export const OPS_PATHS: ReadonlySet<string> = new Set([
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/openapi.json',
+]);
+
+export const opsRoutes: FastifyPluginCallback<OpsRoutesOptions> = (
+  app,
+  { runs, metrics },
+  done,
+) => {
+  app.get('/healthz', { schema: { hide: true } }, (_request, reply) =>
+    reply.send({ status: 'ok' }),
+  );
+
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const { temporal, pollers } = await runs.readiness();
+    const missing = !temporal
+      ? 'Temporal does not answer'
+      : pollers === 0
+        ? `no worker polls the task queue "${runs.taskQueue}"`
+        : null;
+    if (missing !== null) {
+      return reply.code(503).send({
+        error: 'not_ready',
+        detail: missing,
+        temporal: temporal ? 'ok' : 'unreachable',
+        task_queue: runs.taskQueue,
+        pollers,
+      });
+    }
+    return { status: 'ready', temporal: 'ok', task_queue: runs.taskQueue, pollers };
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) =>
+    reply.send(app.swagger()),
+  );
+  done();
+};

@@ -1,0 +1,123 @@
+// How a SeerRun reads from outside: its GET shape built from Temporal's description (status,
+// search attributes, memo, pending activity), and the failure a closed run's result reports.
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  TimeoutFailure,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
+import {
+  FailureReason,
+  isFailureReason,
+  SearchAttr,
+  SeerRunStatus,
+  type SeerRunFailure,
+  type SeerRunView,
+} from '../domain';
+
+/** What the workflow keeps in its memo (src/temporal/runs.ts at start, the workflow at close). */
+interface RunMemo {
+  body_sha256?: unknown;
+  attempts?: unknown;
+  seer_status?: unknown;
+}
+
+export type RunExecution = Pick<
+  WorkflowExecutionInfo,
+  'workflowId' | 'status' | 'startTime' | 'closeTime' | 'memo' | 'typedSearchAttributes'
+>;
+
+type PendingActivity = NonNullable<
+  WorkflowExecutionDescription['raw']['pendingActivities']
+>[number];
+/** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED (wire value). */
+const PENDING_ACTIVITY_STATE_STARTED = 2;
+
+/**
+ * Requests sent to Seer by the attempt in progress, read from the pending activity: a STARTED
+ * attempt is in flight; a SCHEDULED one is waiting for its backoff and has sent nothing yet.
+ */
+export function attemptsSent(
+  pending: ReadonlyArray<PendingActivity> | null | undefined,
+): number | null {
+  const activity = pending?.find((p) => p.activityType?.name === 'startSeerRun');
+  if (!activity?.attempt) return null;
+  return Number(activity.state) === PENDING_ACTIVITY_STATE_STARTED
+    ? activity.attempt
+    : activity.attempt - 1;
+}
+
+/** The failure a run closed by someone else's hand (or by a bug) reads as. */
+function closedFromOutside(status: RunExecution['status']['name']): FailureReason {
+  if (status === 'CANCELLED') return FailureReason.cancelled;
+  if (status === 'TIMED_OUT') return FailureReason.timed_out;
+  // TERMINATED, and a FAILED run that recorded no reason of its own.
+  return FailureReason.terminated;
+}
+
+/**
+ * `sentByPendingAttempt` is only known from a describe(); a list item has none and reads the
+ * attempts the workflow recorded (0 until it has recorded any).
+ */
+export function runViewOf(run: RunExecution, sentByPendingAttempt: number | null): SeerRunView {
+  const attrs = run.typedSearchAttributes;
+  const memo = (run.memo ?? {}) as RunMemo;
+  const recorded = attrs.get(SearchAttr.status);
+  const recordedReason = attrs.get(SearchAttr.failureReason);
+  const recordedAttempts = typeof memo.attempts === 'number' ? memo.attempts : null;
+  const closed = run.closeTime !== undefined;
+
+  let status: SeerRunStatus;
+  let failure: SeerRunFailure | null = null;
+  if (recorded === SeerRunStatus.LIVE || run.status.name === 'COMPLETED') {
+    // LIVE by the run's own hand stays LIVE even if it was terminated later (e.g. during the
+    // explorer follow-up): Seer has the run.
+    status = SeerRunStatus.LIVE;
+  } else if (!closed) {
+    status = SeerRunStatus.PENDING;
+  } else {
+    status = SeerRunStatus.FAILED;
+    const ownReason =
+      run.status.name === 'FAILED' && isFailureReason(recordedReason) ? recordedReason : null;
+    failure = { reason: ownReason ?? closedFromOutside(run.status.name) };
+    if (ownReason !== null && typeof memo.seer_status === 'number') {
+      failure.seer_status = memo.seer_status;
+    }
+  }
+
+  return {
+    run_uuid: run.workflowId.toLowerCase(),
+    type: attrs.get(SearchAttr.type) ?? 'unknown',
+    organization_id: attrs.get(SearchAttr.organizationId) ?? 0,
+    project_id: attrs.get(SearchAttr.projectId) ?? null,
+    status,
+    run_id: status === SeerRunStatus.LIVE ? (attrs.get(SearchAttr.runId) ?? null) : null,
+    failure,
+    attempts: recordedAttempts ?? (closed ? 0 : (sentByPendingAttempt ?? 0)),
+    started_at: run.startTime.toISOString(),
+    closed_at: run.closeTime?.toISOString() ?? null,
+  };
+}
+
+export function bodySha256Of(run: Pick<RunExecution, 'memo'>): string | null {
+  const recorded = (run.memo as RunMemo | undefined)?.body_sha256;
+  return typeof recorded === 'string' ? recorded : null;
+}
+
+/**
+ * The failure at the end of a failed result's cause chain: the workflow's own ApplicationFailure
+ * names the reason (details[0] carries seer_status); the others mean it was closed from outside.
+ */
+export function failureOfClosedRun(cause: unknown): SeerRunFailure {
+  if (cause instanceof ApplicationFailure && isFailureReason(cause.type)) {
+    const details = cause.details?.[0] as { seer_status?: unknown } | undefined;
+    return typeof details?.seer_status === 'number'
+      ? { reason: cause.type, seer_status: details.seer_status }
+      : { reason: cause.type };
+  }
+  if (cause instanceof CancelledFailure) return { reason: FailureReason.cancelled };
+  if (cause instanceof TimeoutFailure) return { reason: FailureReason.timed_out };
+  // TerminatedFailure, and anything else that closed the run without its own reason.
+  return { reason: FailureReason.terminated };
+}

@@ -1,0 +1,176 @@
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+} from '@temporalio/client';
+import { TimeoutType, TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
+import { SearchAttr } from '../../src/domain';
+import {
+  attemptsSent,
+  failureOfClosedRun,
+  runViewOf,
+  type RunExecution,
+} from '../../src/api/run-view';
+
+const UUID = '3b241101-e2bb-4255-8caf-4136c566a962';
+const START = new Date('2026-11-25T10:00:00.000Z');
+const CLOSE = new Date('2026-11-25T10:00:01.500Z');
+
+function execution(
+  status: RunExecution['status']['name'],
+  attrs: SearchAttributePair[],
+  memo: Record<string, unknown> = {},
+): RunExecution {
+  return {
+    workflowId: UUID.toUpperCase(),
+    status: { code: 0, name: status },
+    startTime: START,
+    closeTime: status === 'RUNNING' ? undefined : CLOSE,
+    memo,
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: SearchAttr.type, value: 'explorer' },
+      { key: SearchAttr.organizationId, value: 42 },
+      ...attrs,
+    ]),
+  };
+}
+
+const pending = { key: SearchAttr.status, value: 'PENDING' } as const;
+const live = { key: SearchAttr.status, value: 'LIVE' } as const;
+
+describe('a run as GET reads it', () => {
+  it('an open run is PENDING with the requests its pending attempt has sent', () => {
+    const view = runViewOf(execution('RUNNING', [pending]), 2);
+    expect(view).toEqual({
+      run_uuid: UUID,
+      type: 'explorer',
+      organization_id: 42,
+      project_id: null,
+      status: 'PENDING',
+      run_id: null,
+      failure: null,
+      attempts: 2,
+      started_at: '2026-11-25T10:00:00.000Z',
+      closed_at: null,
+    });
+  });
+
+  it('a completed run is LIVE with its run_id, project and recorded attempts', () => {
+    const view = runViewOf(
+      execution(
+        'COMPLETED',
+        [live, { key: SearchAttr.runId, value: 0 }, { key: SearchAttr.projectId, value: 9 }],
+        { attempts: 3 },
+      ),
+      null,
+    );
+    expect(view).toMatchObject({
+      status: 'LIVE',
+      run_id: 0,
+      project_id: 9,
+      attempts: 3,
+      failure: null,
+      closed_at: '2026-11-25T10:00:01.500Z',
+    });
+  });
+
+  it('an open run that already went LIVE reads LIVE (it is starting its follow-up)', () => {
+    const view = runViewOf(execution('RUNNING', [live, { key: SearchAttr.runId, value: 5 }]), null);
+    expect(view).toMatchObject({ status: 'LIVE', run_id: 5 });
+  });
+
+  it('a run that failed by its own hand reads FAILED with its reason and Seer status', () => {
+    const view = runViewOf(
+      execution(
+        'FAILED',
+        [
+          { key: SearchAttr.status, value: 'FAILED' },
+          { key: SearchAttr.failureReason, value: 'seer_rejected' },
+        ],
+        { attempts: 1, seer_status: 400 },
+      ),
+      null,
+    );
+    expect(view).toMatchObject({
+      status: 'FAILED',
+      run_id: null,
+      failure: { reason: 'seer_rejected', seer_status: 400 },
+      attempts: 1,
+    });
+  });
+
+  it('a recorded null seer_status is left out of the failure', () => {
+    const view = runViewOf(
+      execution('FAILED', [{ key: SearchAttr.failureReason, value: 'unsupported_type' }], {
+        attempts: 0,
+        seer_status: null,
+      }),
+      null,
+    );
+    expect(view.failure).toEqual({ reason: 'unsupported_type' });
+  });
+
+  it.each([
+    ['TERMINATED', 'terminated'],
+    ['CANCELLED', 'cancelled'],
+    ['TIMED_OUT', 'timed_out'],
+    ['FAILED', 'terminated'],
+  ] as const)(
+    'a run closed as %s without a reason of its own reads FAILED %s',
+    (status, reason) => {
+      const view = runViewOf(execution(status, [pending]), 4);
+      expect(view).toMatchObject({ status: 'FAILED', failure: { reason }, attempts: 0 });
+    },
+  );
+
+  it('a run terminated after it went LIVE stays LIVE: Seer has the run', () => {
+    const view = runViewOf(
+      execution('TERMINATED', [live, { key: SearchAttr.runId, value: 8 }]),
+      null,
+    );
+    expect(view).toMatchObject({ status: 'LIVE', run_id: 8, failure: null });
+  });
+});
+
+describe('attempts sent by the pending activity', () => {
+  it('counts a started attempt, and not one waiting for its backoff', () => {
+    const activity = { activityType: { name: 'startSeerRun' }, attempt: 3 };
+    expect(attemptsSent([{ ...activity, state: 2 }])).toBe(3);
+    expect(attemptsSent([{ ...activity, state: 1 }])).toBe(2);
+  });
+
+  it('is unknown without a startSeerRun activity', () => {
+    expect(attemptsSent([])).toBeNull();
+    expect(attemptsSent(undefined)).toBeNull();
+    expect(attemptsSent([{ activityType: { name: 'other' }, attempt: 2, state: 2 }])).toBeNull();
+  });
+});
+
+describe("a failed result's reason", () => {
+  it("is the workflow's ApplicationFailure type, with seer_status from its details", () => {
+    const failure = ApplicationFailure.nonRetryable('no', 'seer_rejected', {
+      reason: 'seer_rejected',
+      seer_status: 403,
+    });
+    expect(failureOfClosedRun(failure)).toEqual({ reason: 'seer_rejected', seer_status: 403 });
+    expect(failureOfClosedRun(ApplicationFailure.nonRetryable('no', 'missing_run_id', {}))).toEqual(
+      {
+        reason: 'missing_run_id',
+      },
+    );
+  });
+
+  it('is cancelled, timed_out or terminated for runs closed from outside', () => {
+    expect(failureOfClosedRun(new CancelledFailure('x'))).toEqual({ reason: 'cancelled' });
+    expect(
+      failureOfClosedRun(new TimeoutFailure('x', undefined, TimeoutType.START_TO_CLOSE)),
+    ).toEqual({
+      reason: 'timed_out',
+    });
+    expect(failureOfClosedRun(new TerminatedFailure('x'))).toEqual({ reason: 'terminated' });
+    expect(failureOfClosedRun(ApplicationFailure.create({ type: 'Error' }))).toEqual({
+      reason: 'terminated',
+    });
+  });
+});
