@@ -25,14 +25,15 @@ const Duration = z.string().transform((text, ctx) => {
   return ms;
 });
 
-const intIn = (min: number, max: number) =>
+/** A decimal whole number in [min, max], from an env string. */
+export const intIn = (min: number, max: number) =>
   z
     .string()
     .regex(/^\d+$/, 'expected a whole number')
     .transform(Number)
     .pipe(z.int().min(min).max(max));
 
-const Port = intIn(0, 65_535);
+export const Port = intIn(0, 65_535);
 
 /** `*` = every organization, empty = none, else comma-separated ids. */
 export type OrgSet = { kind: 'all' } | { kind: 'some'; ids: ReadonlySet<number> };
@@ -78,6 +79,8 @@ const ApiTokensJson = z
       ),
   );
 
+export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
 const OnOff = z.enum(['on', 'off']).transform((v) => v === 'on');
 
 const Env = z.object({
@@ -97,7 +100,7 @@ const Env = z.object({
   TEMPORAL_RETENTION: Duration.default(7 * 86_400_000),
   WORKER_METRICS_PORT: Port.default(9464),
   WORKER_SHUTDOWN_GRACE_MS: intIn(0, 3_600_000).default(30_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: LogLevel.default('info'),
 });
 
 export const DEV_SECRET = 'dev-secret';
@@ -134,15 +137,7 @@ function present(env: NodeJS.ProcessEnv): Record<string, string> {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // SEER_RUN_MIRROR_ORGS is the one variable whose empty value means something ("none").
-  const values = present(env);
-  if (env.SEER_RUN_MIRROR_ORGS === '') values.SEER_RUN_MIRROR_ORGS = '';
-  const parsed = Env.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`invalid configuration: ${variable}: ${issue.message}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(Env, env, ['SEER_RUN_MIRROR_ORGS']);
   const production = e.NODE_ENV === 'production';
   const warnings: string[] = [];
   if (!e.SEER_SHARED_SECRET) {
@@ -193,10 +188,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** Parses `env` with `schema`, or throws a ConfigError naming the first bad variable. */
+export function parseEnv<T extends z.ZodType>(
+  schema: T,
+  env: NodeJS.ProcessEnv,
+  keepEmpty: string[] = [],
+): z.infer<T> {
+  const values = present(env);
+  for (const name of keepEmpty) if (env[name] === '') values[name] = '';
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(
+      `invalid configuration: ${String(issue.path[0] ?? 'environment')}: ${issue.message}`,
+    );
+  }
+  return parsed.data;
+}
+
 /** For entry points: load, or print one line naming the variable and exit. */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  return orExit(() => loadConfig(env));
+}
+
+/** Runs an env parse for an entry point: a ConfigError becomes one line on stderr and exit 1. */
+export function orExit<T>(load: () => T): T {
   try {
-    return loadConfig(env);
+    return load();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

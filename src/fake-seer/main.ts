@@ -2,51 +2,33 @@
 // SEER_SHARED_SECRET (spec §6); stops gracefully on SIGTERM and SIGINT.
 import pino from 'pino';
 import { z } from 'zod';
-import { DEV_SECRET } from '../config';
+import { ConfigError, DEV_SECRET, intIn, LogLevel, orExit, parseEnv, Port } from '../config';
 import { startFakeSeer } from './server';
-
-const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'expected a whole number')
-    .transform(Number)
-    .pipe(z.int().min(min).max(max));
 
 const Switch = z.enum(['1', 'on', '0', 'off'], { error: 'expected 1, on, 0 or off' });
 
 const Env = z.object({
   NODE_ENV: z.string().optional(),
-  FAKE_SEER_PORT: wholeNumber(0, 65_535).default(9090),
-  FAKE_SEER_LATENCY_MS: wholeNumber(0, 600_000).default(0),
-  FAKE_SEER_FIRST_RUN_ID: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(1),
+  FAKE_SEER_PORT: Port.default(9090),
+  FAKE_SEER_LATENCY_MS: intIn(0, 600_000).default(0),
+  FAKE_SEER_FIRST_RUN_ID: intIn(0, Number.MAX_SAFE_INTEGER).default(1),
   FAKE_SEER_CONTROL: Switch.transform((value) => value === '1' || value === 'on').default(false),
   SEER_SHARED_SECRET: z.string().optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: LogLevel.default('info'),
 });
 
 function loadEnv(): z.infer<typeof Env> {
-  // Empty counts as unset, as shells and compose files often leave variables.
-  const values = Object.fromEntries(
-    Object.entries(process.env).filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const parsed = Env.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    fail(`${String(issue?.path[0] ?? 'environment')}: ${issue?.message ?? 'invalid'}`);
+  const env = parseEnv(Env, process.env);
+  if (env.NODE_ENV === 'production' && env.SEER_SHARED_SECRET === undefined) {
+    throw new ConfigError(
+      'invalid configuration: SEER_SHARED_SECRET: required when NODE_ENV=production',
+    );
   }
-  if (parsed.data.NODE_ENV === 'production' && parsed.data.SEER_SHARED_SECRET === undefined) {
-    fail('SEER_SHARED_SECRET: required when NODE_ENV=production');
-  }
-  return parsed.data;
-}
-
-function fail(line: string): never {
-  process.stderr.write(`invalid configuration: ${line}\n`);
-  process.exit(1);
+  return env;
 }
 
 async function main(): Promise<void> {
-  const env = loadEnv();
+  const env = orExit(loadEnv);
   const logger = pino({ level: env.LOG_LEVEL, base: { process: 'fake-seer' } });
   if (env.SEER_SHARED_SECRET === undefined) {
     logger.warn(`SEER_SHARED_SECRET is not set: using the development secret "${DEV_SECRET}"`);

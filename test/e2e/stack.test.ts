@@ -1,0 +1,101 @@
+// `npm start` as a newcomer runs it: one command brings up Temporal (with its Web UI), the fake
+// Seer, the worker and the API; a run can be made; a second start says so; Ctrl-C leaves nothing.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/temporal/dev-server';
+import { eventually, startEntry, type EntryProcess } from '../support/processes';
+
+jest.setTimeout(120_000);
+
+let stack: EntryProcess;
+let env: Record<string, string>;
+let ports: Record<'api' | 'temporal' | 'ui' | 'seer' | 'metrics', number>;
+
+beforeAll(async () => {
+  const [api, temporal, ui, seer, metrics] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  ports = { api, temporal, ui, seer, metrics };
+  env = {
+    SEER_RUNS_DATA_DIR: mkdtempSync(join(tmpdir(), 'seer-runs-stack-')),
+    PORT: String(ports.api),
+    TEMPORAL_PORT: String(ports.temporal),
+    TEMPORAL_UI_PORT: String(ports.ui),
+    FAKE_SEER_PORT: String(ports.seer),
+    WORKER_METRICS_PORT: String(ports.metrics),
+    TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH!,
+    TEMPORAL_ADDRESS: '',
+    SEER_URL: '',
+    SEER_RUNS_API_TOKENS: '',
+  };
+  stack = startEntry('src/stack/main.ts', env);
+  await eventually('the stack to be up', () => stack.output().includes('seer-runs is up'), 90_000);
+});
+afterAll(async () => {
+  await stack?.kill('SIGKILL');
+});
+
+it('prints the addresses of everything and the dev token', () => {
+  const out = stack.output();
+  expect(out).toContain(`API             http://127.0.0.1:${ports.api}`);
+  expect(out).toContain(`Web UI          http://127.0.0.1:${ports.ui}`);
+  expect(out).toContain(`Temporal        127.0.0.1:${ports.temporal}`);
+  expect(out).toContain(`http://127.0.0.1:${ports.seer} (fake Seer)`);
+  expect(out).toContain(`Worker metrics  http://127.0.0.1:${ports.metrics}/metrics`);
+  expect(out).toContain('Dev token       dev-token');
+});
+
+it('creates a run with the dev token, visible in the Web UI server and through GET', async () => {
+  const response = await fetch(`http://127.0.0.1:${ports.api}/v1/organizations/1/seer-runs`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'explorer', project_id: 3, request: { query: 'hello' } }),
+  });
+  const body = (await response.json()) as { run_id: number; run_uuid: string; status: string };
+  expect(response.status).toBe(201);
+  expect(body).toMatchObject({ status: 'LIVE', run_id: 1 });
+  const got = await fetch(
+    `http://127.0.0.1:${ports.api}/v1/organizations/1/seer-runs/${body.run_uuid}`,
+    {
+      headers: { authorization: 'Bearer dev-token' },
+    },
+  );
+  expect(await got.json()).toMatchObject({ run_uuid: body.run_uuid, status: 'LIVE', run_id: 1 });
+  const ui = await fetch(
+    `http://127.0.0.1:${ports.ui}/namespaces/default/workflows/${body.run_uuid}`,
+  );
+  expect(ui.status).toBe(200);
+  expect(await ui.text()).toContain('<html');
+  const metrics = await (await fetch(`http://127.0.0.1:${ports.api}/metrics`)).text();
+  expect(metrics).toMatch(/http_requests_total|seer_runs/);
+});
+
+it('a second npm start says one is running instead of failing on a port', async () => {
+  const second = startEntry('src/stack/main.ts', env);
+  const exit = await second.exited;
+  expect(exit.code).toBe(1);
+  expect(second.output()).toContain(`seer-runs is already running (pid ${stack.child.pid})`);
+});
+
+it('Ctrl-C stops every process it started', async () => {
+  const line = /Processes\s+(.*)/.exec(stack.output())?.[1] ?? '';
+  const pids = [...line.matchAll(/=(\d+)/g)].map((m) => Number(m[1]));
+  expect(line).toMatch(/temporal=\d+ fake-seer=\d+ worker=\d+ api=\d+/);
+  const exit = await stack.kill('SIGINT');
+  expect(exit.code).toBe(0);
+  expect(stack.output()).toContain('stopped.');
+  const alive = pids.filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  expect(alive).toEqual([]);
+});
