@@ -1,0 +1,107 @@
+// How a well-behaved product client uses the API during an incident: it sends each run with an
+// Idempotency-Key, retries 503s with the same key, and follows 500s with their retry_token.
+import { request } from 'undici';
+import { DRILL_TOKEN } from './stack';
+
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  ms: number;
+}
+
+export interface RunRequest {
+  org: number;
+  key: string;
+  body: Record<string, unknown>;
+}
+
+export async function post(
+  apiUrl: string,
+  run: RunRequest,
+  extra: { retryToken?: string } = {},
+): Promise<Answer> {
+  const started = performance.now();
+  try {
+    const response = await request(`${apiUrl}/v1/organizations/${run.org}/seer-runs`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${DRILL_TOKEN}`,
+        'content-type': 'application/json',
+        'idempotency-key': run.key,
+      },
+      body: JSON.stringify(
+        extra.retryToken ? { ...run.body, retry_token: extra.retryToken } : run.body,
+      ),
+      headersTimeout: 60_000,
+      bodyTimeout: 60_000,
+    });
+    const text = await response.body.text();
+    let body: Record<string, unknown> = {};
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      body = { raw: text };
+    }
+    return { status: response.statusCode, body, ms: performance.now() - started };
+  } catch (err) {
+    // The API itself unreachable (restarting): status 0, retried like a 503.
+    return { status: 0, body: { error: (err as Error).message }, ms: performance.now() - started };
+  }
+}
+
+export interface RunOutcome {
+  key: string;
+  /** Every answer, in order. */
+  answers: Answer[];
+  /** The final answer: 200/201 LIVE, 502 FAILED, or the last non-final one when time ran out. */
+  final: Answer;
+  /** run_id from each LIVE answer (all must agree). */
+  runIds: number[];
+}
+
+const FINAL = new Set([200, 201, 502]);
+
+/**
+ * Sends a run and follows it until it is LIVE or FAILED, or `deadlineMs` passes: 503 or an
+ * unreachable API → the same request again; 500 seer_run_pending → again with its retry_token.
+ */
+export async function driveRun(
+  apiUrl: string,
+  run: RunRequest,
+  deadlineMs: number,
+): Promise<RunOutcome> {
+  const answers: Answer[] = [];
+  let retryToken: string | undefined;
+  for (;;) {
+    const answer = await post(apiUrl, run, retryToken ? { retryToken } : {});
+    answers.push(answer);
+    if (answer.status === 500 && typeof answer.body.retry_token === 'string')
+      retryToken = answer.body.retry_token;
+    if (FINAL.has(answer.status) || Date.now() > deadlineMs) break;
+    if (answer.status >= 400 && answer.status < 500) break;
+    await new Promise((r) => setTimeout(r, answer.status === 500 ? 200 : 500));
+  }
+  const runIds = answers
+    .filter((a) => a.status === 200 || a.status === 201)
+    .map((a) => a.body.run_id as number);
+  return { key: run.key, answers, final: answers[answers.length - 1]!, runIds };
+}
+
+/** Runs `work` over `items` with at most `concurrency` in flight. */
+export async function pool<T, R>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index]!);
+      }
+    }),
+  );
+  return results;
+}

@@ -1,0 +1,397 @@
+// The fault drills: each breaks one part of the stack while runs are in flight and then counts,
+// through the API, that every run it asked for ended LIVE or FAILED, once. Sizes scale for CI.
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { runUuidFor } from '../src/api/idempotency';
+import { driveRun, pool, post, type RunOutcome, type RunRequest } from './client';
+import { tally, type DrillResult } from './ledger';
+import type { DrillStack } from './stack';
+
+const CHAT = '/v1/automation/explorer/chat';
+
+export interface DrillSize {
+  /** Runs in flight for the worker-kill drill. */
+  workerKill: number;
+  serverRestart: number;
+  outage: number;
+  outageSeconds: number;
+  slow: number;
+  poisonHealthy: number;
+  storm: number;
+  load: number;
+  loadConcurrency: number;
+  fuzzRuns: number;
+}
+
+export const FULL: DrillSize = {
+  workerKill: 50,
+  serverRestart: 200,
+  outage: 40,
+  outageSeconds: 20,
+  slow: 20,
+  poisonHealthy: 50,
+  storm: 50,
+  load: 1000,
+  loadConcurrency: 64,
+  fuzzRuns: 300,
+};
+
+export const CI: DrillSize = {
+  workerKill: 20,
+  serverRestart: 40,
+  outage: 10,
+  outageSeconds: 6,
+  slow: 5,
+  poisonHealthy: 10,
+  storm: 10,
+  load: 150,
+  loadConcurrency: 16,
+  fuzzRuns: 60,
+};
+
+let nextOrg = 9_000 + Math.floor(Math.random() * 1_000) * 100;
+
+function explorerRuns(count: number, tag: string): RunRequest[] {
+  const org = nextOrg++;
+  return Array.from({ length: count }, (_, i) => ({
+    org,
+    key: `${tag}-${i}-${randomUUID()}`,
+    body: { type: 'explorer', project_id: 1, request: { query: `${tag} run ${i}` } },
+  }));
+}
+
+const sameRunIds = (outcomes: RunOutcome[]) =>
+  outcomes.every((o) => o.runIds.every((id) => id === o.runIds[0]));
+
+export type Drill = (
+  stack: DrillStack,
+  size: DrillSize,
+  earlier: Set<string>,
+) => Promise<DrillResult>;
+
+async function finish(
+  stack: DrillStack,
+  name: string,
+  runs: RunRequest[],
+  started: number,
+  earlier: Set<string>,
+  extra: { notes?: string[]; latenciesMs?: number[]; expectPending?: boolean } = {},
+): Promise<DrillResult> {
+  const result = await tally(stack, name, runs, started, { ...extra, earlier });
+  for (const run of runs) earlier.add(runUuidFor(run.org, run.key));
+  return result;
+}
+
+export const DRILLS: Record<string, Drill> = {
+  async worker_killed(stack, size, earlier) {
+    const started = Date.now();
+    await stack.configureSeer({ latency_ms: 1_500 });
+    const runs = explorerRuns(size.workerKill, 'worker-kill');
+    const driving = pool(runs, runs.length, (run) =>
+      driveRun(stack.apiUrl, run, Date.now() + 90_000),
+    );
+    // Kill the only worker while the Seer calls are in flight, then bring up a new one.
+    await waitFor(
+      async () => (await stack.seerRequests()).length >= Math.ceil(runs.length / 2),
+      20_000,
+    );
+    await stack.killWorkers('SIGKILL');
+    await stack.startWorker();
+    const outcomes = await driving;
+    await stack.configureSeer({ latency_ms: 0 });
+    return finish(stack, 'worker_killed', runs, started, earlier, {
+      notes: sameRunIds(outcomes) ? [] : ['a retry saw a different run_id'],
+    });
+  },
+
+  async server_restarted(stack, size, earlier) {
+    const started = Date.now();
+    const runs = explorerRuns(size.serverRestart, 'server-restart');
+    const statuses = new Map<number, number>();
+    const driving = pool(runs, 16, async (run) => {
+      const outcome = await driveRun(stack.apiUrl, run, Date.now() + 120_000);
+      for (const a of outcome.answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+      return outcome;
+    });
+    await waitFor(async () => (await stack.seerRuns()).length >= runs.length / 4, 30_000);
+    await stack.killServer();
+    await new Promise((r) => setTimeout(r, 3_000));
+    await stack.startServer();
+    const outcomes = await driving;
+    const unexpected = [...statuses.keys()].filter((s) => ![0, 200, 201, 500, 503].includes(s));
+    return finish(stack, 'server_restarted', runs, started, earlier, {
+      notes: [
+        `answers: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`,
+        ...(unexpected.length ? [`unexpected statuses ${unexpected.join(',')}`] : []),
+        ...(sameRunIds(outcomes) ? [] : ['a retry saw a different run_id']),
+      ],
+    });
+  },
+
+  async seer_outage(stack, size, earlier) {
+    const started = Date.now();
+    await stack.configureSeer({ outage: 'status_503' });
+    const runs = explorerRuns(size.outage, 'outage');
+    const first = await pool(runs, runs.length, (run) => post(stack.apiUrl, run));
+    const pendingDuringOutage = first.filter((a) => a.status === 500 && a.body.retry_token).length;
+    await new Promise((r) => setTimeout(r, (size.outageSeconds * 1000) / 2));
+    await stack.configureSeer({ outage: 'drop' });
+    await new Promise((r) => setTimeout(r, (size.outageSeconds * 1000) / 2));
+    await stack.configureSeer({ outage: 'none' });
+    // Every run heals on its own (activity retries); the client's retry with its token joins it.
+    const healed = await pool(runs, runs.length, async (run) => {
+      const token = first[runs.indexOf(run)]?.body.retry_token as string | undefined;
+      return driveRunWithToken(stack, run, token);
+    });
+    const tokenMismatch = healed.filter(
+      (o, i) => o.final.body.run_uuid !== first[i]?.body.retry_token,
+    ).length;
+    return finish(stack, 'seer_outage', runs, started, earlier, {
+      notes: [
+        `${pendingDuringOutage}/${runs.length} answered 500 seer_run_pending during the outage`,
+        ...(tokenMismatch ? [`${tokenMismatch} token retries answered another run`] : []),
+      ],
+    });
+  },
+
+  async seer_slower_than_timeout(stack, size, earlier) {
+    const started = Date.now();
+    const runs = explorerRuns(size.slow, 'slow');
+    // Each first attempt outlives SEER_REQUEST_TIMEOUT_MS (3 s) but Seer still makes the run.
+    await stack.queueFaults(
+      CHAT,
+      runs.map(() => ({ delay_ms: 4_000 })),
+    );
+    const outcomes = await pool(runs, runs.length, (run) =>
+      driveRun(stack.apiUrl, run, Date.now() + 90_000),
+    );
+    const requests = await stack.seerRequests();
+    const retried = runs.filter(
+      (r) => requests.filter((q) => q.key === runUuidFor(r.org, r.key)).length >= 2,
+    );
+    return finish(stack, 'seer_slower_than_timeout', runs, started, earlier, {
+      notes: [
+        `${retried.length}/${runs.length} runs needed a second request`,
+        ...(sameRunIds(outcomes) ? [] : ['a retry saw a different run_id']),
+      ],
+    });
+  },
+
+  async poison_answers(stack, size, earlier) {
+    const started = Date.now();
+    const poison = [
+      { status: 200, body: 'not json' },
+      { status: 200, body: '[1]' },
+      { status: 200, body: '{"id": 1}' },
+      { status: 200, body: '{"run_id": "x"}' },
+      { status: 204 },
+      { status: 400, body: '{}' },
+      { status: 404 },
+      { status: 302, headers: { location: '/x' } },
+    ];
+    const poisoned = explorerRuns(poison.length, 'poison');
+    // Poisoned runs go first, one at a time, so each takes its own scripted answer.
+    await stack.queueFaults(CHAT, poison);
+    const poisonOutcomes: RunOutcome[] = [];
+    for (const run of poisoned)
+      poisonOutcomes.push(await driveRun(stack.apiUrl, run, Date.now() + 30_000));
+    const healthy = explorerRuns(size.poisonHealthy, 'healthy');
+    await pool(healthy, 16, (run) => driveRun(stack.apiUrl, run, Date.now() + 30_000));
+    const requests = await stack.seerRequests();
+    const extra = poisoned.filter(
+      (r) => requests.filter((q) => q.key === runUuidFor(r.org, r.key)).length !== 1,
+    );
+    const not502 = poisonOutcomes.filter((o) => o.final.status !== 502).length;
+    return finish(stack, 'poison_answers', [...poisoned, ...healthy], started, earlier, {
+      notes: [
+        ...(extra.length ? [`${extra.length} poisoned runs sent more than one request`] : []),
+        ...(not502 ? [`${not502} poisoned runs did not answer 502`] : []),
+      ],
+    });
+  },
+
+  async client_retry_storm(stack, size, earlier) {
+    const started = Date.now();
+    const runs = explorerRuns(size.storm, 'storm');
+    const outcomes = await pool(runs, 16, async (run) => {
+      const three = await Promise.all(
+        [0, 1, 2].map(() => driveRun(stack.apiUrl, run, Date.now() + 60_000)),
+      );
+      const ids = new Set(three.flatMap((o) => o.runIds));
+      const created = three.filter((o) => o.answers.some((a) => a.status === 201)).length;
+      return { ids: ids.size, created };
+    });
+    const split = outcomes.filter((o) => o.ids !== 1).length;
+    const doubleCreated = outcomes.filter((o) => o.created > 1).length;
+    return finish(stack, 'client_retry_storm', runs, started, earlier, {
+      notes: [
+        ...(split ? [`${split} keys answered more than one run_id`] : []),
+        ...(doubleCreated ? [`${doubleCreated} keys answered 201 more than once`] : []),
+      ],
+    });
+  },
+
+  async load(stack, size, earlier) {
+    const started = Date.now();
+    await stack.configureSeer({ transient_error_rate: 0.05, latency_ms: 50 });
+    const runs = explorerRuns(size.load, 'load');
+    const latencies: number[] = [];
+    await pool(runs, size.loadConcurrency, async (run) => {
+      const outcome = await driveRun(stack.apiUrl, run, Date.now() + 120_000);
+      latencies.push(outcome.answers.reduce((sum, a) => sum + a.ms, 0));
+      return outcome;
+    });
+    await stack.configureSeer({ transient_error_rate: 0, latency_ms: 0 });
+    return finish(stack, 'load', runs, started, earlier, {
+      latenciesMs: latencies,
+      notes: [`${size.load} runs at concurrency ${size.loadConcurrency}, 5% transient Seer errors`],
+    });
+  },
+
+  async fuzzed_input(stack, size) {
+    const started = Date.now();
+    const org = nextOrg++;
+    const fivexx: string[] = [];
+    const startedInvalid: string[] = [];
+    let invalid = 0;
+    await fc.assert(
+      fc.asyncProperty(fuzzBody(), fuzzKey(), async (body, key) => {
+        const run: RunRequest = { org, key, body: body as Record<string, unknown> };
+        const answer = await post(stack.apiUrl, run);
+        if (answer.status >= 500)
+          fivexx.push(`${answer.status} ${JSON.stringify(body).slice(0, 120)}`);
+        if (answer.status >= 400 && answer.status < 500) {
+          invalid++;
+          if (
+            /^[\x20-\x7e]{1,255}$/.test(key) &&
+            (await runExists(stack, org, runUuidFor(org, key)))
+          ) {
+            startedInvalid.push(JSON.stringify(body).slice(0, 120));
+          }
+        }
+        return true;
+      }),
+      { numRuns: size.fuzzRuns, seed: 4242 },
+    );
+    return {
+      name: 'fuzzed_input',
+      requested: size.fuzzRuns,
+      live: 0,
+      failed: 0,
+      failed_by_reason: {},
+      pending: 0,
+      lost: startedInvalid.length,
+      duplicates: 0,
+      seer_runs: 0,
+      max_requests_per_key: 0,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      notes: [
+        `${invalid}/${size.fuzzRuns} bodies refused with a 4xx`,
+        ...(fivexx.length
+          ? [`${fivexx.length} answers were 5xx: ${fivexx.slice(0, 3).join(' | ')}`]
+          : []),
+        ...(startedInvalid.length
+          ? [`${startedInvalid.length} refused bodies started a workflow`]
+          : []),
+      ],
+    };
+  },
+};
+
+async function driveRunWithToken(
+  stack: DrillStack,
+  run: RunRequest,
+  token: string | undefined,
+): Promise<RunOutcome> {
+  if (!token) return driveRun(stack.apiUrl, run, Date.now() + 90_000);
+  const answers = [];
+  for (const deadline = Date.now() + 90_000; ;) {
+    const answer = await post(stack.apiUrl, run, { retryToken: token });
+    answers.push(answer);
+    if (answer.status === 200 || answer.status === 502 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const final = answers[answers.length - 1]!;
+  return {
+    key: run.key,
+    answers,
+    final,
+    runIds: final.status === 200 ? [final.body.run_id as number] : [],
+  };
+}
+
+async function runExists(stack: DrillStack, org: number, uuid: string): Promise<boolean> {
+  const response = await fetch(`${stack.apiUrl}/v1/organizations/${org}/seer-runs/${uuid}`, {
+    headers: { authorization: 'Bearer drill-token-0123456789' },
+  });
+  await response.body?.cancel();
+  return response.status === 200;
+}
+
+async function waitFor(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('drill precondition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function fuzzKey() {
+  return fc.oneof(
+    fc.string({ minLength: 1, maxLength: 40 }),
+    fc.constant(''),
+    fc.string({ minLength: 256, maxLength: 300 }),
+    fc.uuid(),
+  );
+}
+
+function fuzzBody() {
+  const anyJson = fc.jsonValue({ maxDepth: 3 });
+  const type = fc.oneof(
+    fc.constantFrom(
+      'explorer',
+      'assisted_query',
+      'autofix',
+      'feature_run',
+      'pr_review',
+      'EXPLORER',
+      '',
+    ),
+    fc.string(),
+    anyJson,
+  );
+  return fc.oneof(
+    anyJson,
+    fc.record(
+      {
+        type,
+        project_id: fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.double()),
+        request: fc.oneof(
+          anyJson,
+          fc.dictionary(
+            fc.constantFrom(
+              'query',
+              'organization_id',
+              'org_id',
+              'run_id',
+              'issue',
+              'payload',
+              'feature_id',
+              'external_idempotency_key',
+            ),
+            anyJson,
+          ),
+        ),
+        viewer_context: fc.oneof(
+          anyJson,
+          fc.record({
+            organization_id: fc.integer(),
+            user_id: fc.oneof(fc.integer(), fc.string()),
+          }),
+        ),
+        retry_token: fc.oneof(fc.uuid(), fc.string()),
+      },
+      { requiredKeys: [] },
+    ),
+  );
+}

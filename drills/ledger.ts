@@ -1,0 +1,123 @@
+// The books of a drill: for every run the drill asked for, what it became (through the API's
+// GET, as a user sees it), and what Seer made for it. Lost and duplicate runs are counted here.
+import { request } from 'undici';
+import { runUuidFor } from '../src/api/idempotency';
+import type { RunRequest } from './client';
+import { DRILL_TOKEN, type DrillStack } from './stack';
+
+export interface DrillResult {
+  name: string;
+  requested: number;
+  live: number;
+  failed: number;
+  failed_by_reason: Record<string, number>;
+  /** Still retrying by design (Seer still failing within the heal window). */
+  pending: number;
+  lost: number;
+  duplicates: number;
+  seer_runs: number;
+  max_requests_per_key: number;
+  seconds: number;
+  p50_ms?: number;
+  p99_ms?: number;
+  notes: string[];
+}
+
+interface RunView {
+  status: 'PENDING' | 'LIVE' | 'FAILED';
+  run_id: number | null;
+  failure: { reason: string } | null;
+}
+
+async function getRun(stack: DrillStack, org: number, uuid: string): Promise<RunView | null> {
+  for (let attempt = 0; ; attempt++) {
+    const response = await request(`${stack.apiUrl}/v1/organizations/${org}/seer-runs/${uuid}`, {
+      headers: { authorization: `Bearer ${DRILL_TOKEN}` },
+    });
+    const body = (await response.body.json()) as RunView;
+    if (response.statusCode === 200) return body;
+    if (response.statusCode === 404) return null;
+    if (attempt > 50)
+      throw new Error(`GET run ${uuid}: ${response.statusCode} ${JSON.stringify(body)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Tallies the drill. `expectPending` says a PENDING run is fine (Seer still down by design);
+ * otherwise a run that is neither LIVE nor FAILED counts as lost.
+ */
+export async function tally(
+  stack: DrillStack,
+  name: string,
+  runs: RunRequest[],
+  started: number,
+  options: {
+    expectPending?: boolean;
+    latenciesMs?: number[];
+    notes?: string[];
+    /** UUIDs of earlier drills on the same stack: their late runs are not this drill's. */
+    earlier?: ReadonlySet<string>;
+  } = {},
+): Promise<DrillResult> {
+  const views = new Map<string, RunView | null>();
+  for (const run of runs)
+    views.set(run.key, await getRun(stack, run.org, runUuidFor(run.org, run.key)));
+  const expected = new Map(runs.map((r) => [runUuidFor(r.org, r.key), r.key]));
+  const [seerRuns, seerRequests] = await Promise.all([stack.seerRuns(), stack.seerRequests()]);
+
+  const runsPerKey = new Map<string, number>();
+  let duplicates = 0;
+  for (const seerRun of seerRuns) {
+    // The fake Seer makes one run per key; a run under a key we never asked for is a second run
+    // made for some request under another UUID.
+    if (options.earlier?.has(seerRun.key)) continue;
+    if (!expected.has(seerRun.key)) duplicates++;
+    runsPerKey.set(seerRun.key, (runsPerKey.get(seerRun.key) ?? 0) + 1);
+  }
+  for (const count of runsPerKey.values()) duplicates += Math.max(0, count - 1);
+  const requestsPerKey = new Map<string, number>();
+  for (const r of seerRequests) {
+    if (r.key && expected.has(r.key)) {
+      requestsPerKey.set(r.key, (requestsPerKey.get(r.key) ?? 0) + 1);
+    }
+  }
+
+  let live = 0;
+  let failed = 0;
+  let pending = 0;
+  let lost = 0;
+  const failedByReason: Record<string, number> = {};
+  for (const view of views.values()) {
+    if (view?.status === 'LIVE') live++;
+    else if (view?.status === 'FAILED') {
+      failed++;
+      const reason = view.failure?.reason ?? 'unknown';
+      failedByReason[reason] = (failedByReason[reason] ?? 0) + 1;
+    } else if (view?.status === 'PENDING' && options.expectPending) pending++;
+    else lost++;
+  }
+  const sorted = [...(options.latenciesMs ?? [])].sort((a, b) => a - b);
+  const pct = (p: number) =>
+    sorted.length
+      ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!)
+      : undefined;
+  const p50 = pct(0.5);
+  const p99 = pct(0.99);
+  return {
+    name,
+    requested: runs.length,
+    live,
+    failed,
+    failed_by_reason: failedByReason,
+    pending,
+    lost,
+    duplicates,
+    seer_runs: seerRuns.filter((r) => expected.has(r.key)).length,
+    max_requests_per_key: Math.max(0, ...requestsPerKey.values()),
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    ...(p50 === undefined ? {} : { p50_ms: p50 }),
+    ...(p99 === undefined ? {} : { p99_ms: p99 }),
+    notes: options.notes ?? [],
+  };
+}

@@ -1,0 +1,91 @@
+// The fault drills at CI size (npm run drills runs them full size): each breaks a part of the real
+// stack (separate processes) while runs are in flight, and no run may be lost or made twice.
+import { CI, DRILLS } from '../../drills/drills';
+import type { DrillResult } from '../../drills/ledger';
+import { DrillStack } from '../../drills/stack';
+import { testServer } from '../support/temporal';
+
+jest.setTimeout(240_000);
+
+let stack: DrillStack;
+const earlier = new Set<string>();
+
+beforeAll(async () => {
+  stack = await DrillStack.start({
+    workflowBundlePath: testServer().bundlePath,
+    cliPath: process.env.TEMPORAL_CLI_PATH,
+  });
+}, 120_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+function expectClean(result: DrillResult, expectedLive: number): void {
+  expect({
+    name: result.name,
+    lost: result.lost,
+    duplicates: result.duplicates,
+    notes: result.notes.filter(isProblem),
+  }).toEqual({
+    name: result.name,
+    lost: 0,
+    duplicates: 0,
+    notes: [],
+  });
+  expect(result.live).toBe(expectedLive);
+}
+
+// Notes that report figures are fine; these words mark a broken promise.
+const isProblem = (note: string) =>
+  /different run_id|more than one|did not answer|unexpected|5xx|started a workflow|another run/.test(
+    note,
+  );
+
+it('worker killed (SIGKILL) with runs in flight: all end LIVE', async () => {
+  expectClean(await DRILLS.worker_killed!(stack, CI, earlier), CI.workerKill);
+});
+
+it('Temporal server killed and restarted on its SQLite file mid-load: all end LIVE', async () => {
+  expectClean(await DRILLS.server_restarted!(stack, CI, earlier), CI.serverRestart);
+});
+
+it('Seer outage (503, then dropped connections): every run heals to LIVE, tokens join the same run', async () => {
+  const result = await DRILLS.seer_outage!(stack, CI, earlier);
+  expectClean(result, CI.outage);
+  expect(result.notes[0]).toBe(
+    `${CI.outage}/${CI.outage} answered 500 seer_run_pending during the outage`,
+  );
+});
+
+it('Seer slower than the attempt timeout: the retry gets the same run, one run per key', async () => {
+  const result = await DRILLS.seer_slower_than_timeout!(stack, CI, earlier);
+  expectClean(result, CI.slow);
+  expect(result.notes[0]).toBe(`${CI.slow}/${CI.slow} runs needed a second request`);
+});
+
+it('poison answers fail their runs after one request; healthy runs in the same load are unaffected', async () => {
+  const result = await DRILLS.poison_answers!(stack, CI, earlier);
+  expectClean(result, CI.poisonHealthy);
+  expect(result.failed_by_reason).toEqual({
+    invalid_json_body: 3,
+    missing_run_id: 1,
+    invalid_run_id: 1,
+    seer_rejected: 3,
+  });
+});
+
+it('client retry storm (3 concurrent sends per Idempotency-Key): one run per key', async () => {
+  expectClean(await DRILLS.client_retry_storm!(stack, CI, earlier), CI.storm);
+});
+
+it('load with 5% transient Seer errors: nothing lost or duplicated', async () => {
+  const result = await DRILLS.load!(stack, CI, earlier);
+  expectClean(result, CI.load);
+  expect(result.p99_ms).toBeGreaterThan(0);
+});
+
+it('fuzzed request bodies and headers: never a 5xx, never a workflow for a refused body', async () => {
+  const result = await DRILLS.fuzzed_input!(stack, CI, earlier);
+  expect(result.notes.filter(isProblem)).toEqual([]);
+  expect(result.lost).toBe(0);
+});
