@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Provisions what `npm test` needs beyond node_modules: the Temporal CLI (scripts/temporal-cli.sh)
-# and docker-compose (validates docker-compose.yml; no engine needed). Quiet when all is there.
+# Provisions what `npm test` needs beyond node_modules: the Temporal CLI (scripts/temporal-cli.sh),
+# docker-compose (validates docker-compose.yml; no engine needed) and Chromium (the Web UI test,
+# driven by playwright-core). Quiet when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,7 @@ bash scripts/temporal-cli.sh >/dev/null
 
 missing=()
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
+[ -n "${CHROMIUM_PATH:-}" ] || command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${missing[*]} from Debian packages..." >&2

@@ -103,4 +103,7 @@ async function main(): Promise<void> {
   await server.stop();
 }
 
-void main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -2,6 +2,7 @@
 // the process with one line naming the variable. Temporal's own connection settings come from
 // @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_TLS*, TEMPORAL_API_KEY, profiles).
 import { z } from 'zod';
+import { PayloadKeys, type PayloadKey } from './temporal/codec';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -101,6 +102,7 @@ const Env = z.object({
   WORKER_METRICS_PORT: Port.default(9464),
   WORKER_SHUTDOWN_GRACE_MS: intIn(0, 3_600_000).default(30_000),
   LOG_LEVEL: LogLevel.default('info'),
+  PAYLOAD_ENCRYPTION_KEYS: PayloadKeys.optional(),
 });
 
 export const DEV_SECRET = 'dev-secret';
@@ -120,6 +122,8 @@ export interface Config {
   explorerIndexTrigger: boolean;
   worker: { metricsPort: number; shutdownGraceMs: number };
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+  /** PAYLOAD_ENCRYPTION_KEYS, newest first; empty = payloads in clear. */
+  payloadKeys: PayloadKey[];
   /** Things worth a warning at start (dev defaults in use). */
   warnings: string[];
 }
@@ -184,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     explorerIndexTrigger: e.EXPLORER_INDEX_TRIGGER,
     worker: { metricsPort: e.WORKER_METRICS_PORT, shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS },
     logLevel: e.LOG_LEVEL,
+    payloadKeys: e.PAYLOAD_ENCRYPTION_KEYS ?? [],
     warnings,
   };
 }

@@ -4,6 +4,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from './config';
 import { createLogger, temporalLogger } from './logger';
 import { SeerClient } from './seer/client';
+import { dataConverterFor } from './temporal/codec';
 import { temporalConnectConfig } from './temporal/connection';
 import { createSeerRunsWorker } from './temporal/worker';
 
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     seer,
     logger,
     shutdownGraceMs: config.worker.shutdownGraceMs,
+    dataConverter: dataConverterFor(config.payloadKeys),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfigOrExit } from '../config';
 import { createLogger } from '../logger';
 import { SeerClient } from '../seer/client';
+import { dataConverterFor } from '../temporal/codec';
 import { temporalConnectConfig } from '../temporal/connection';
 import { buildApp } from './app';
 import { startServer } from './server';
@@ -17,7 +18,11 @@ async function main(): Promise<void> {
 
   const { connectionOptions, namespace } = temporalConnectConfig(config);
   const connection = ApiConnection.lazy(connectionOptions);
-  const temporal = new Client({ connection, namespace });
+  const temporal = new Client({
+    connection,
+    namespace,
+    dataConverter: dataConverterFor(config.payloadKeys),
+  });
   const seer = new SeerClient({
     baseUrl: config.seer.url,
     sharedSecret: config.seer.sharedSecret,

@@ -1,7 +1,16 @@
 // `npm start`: the whole local stack as child processes (Temporal dev server with Web UI, fake
 // Seer, worker, API), each awaited until ready, all stopped cleanly on Ctrl-C.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEV_TOKEN, loadConfigOrExit, orExit, parseEnv, Port } from '../config';
@@ -22,6 +31,7 @@ const StackEnv = z.object({
   TEMPORAL_PORT: Port.default(7233),
   TEMPORAL_UI_PORT: Port.default(8233),
   FAKE_SEER_PORT: Port.default(9090),
+  CODEC_SERVER_PORT: Port.default(8089),
 });
 const stackEnv = orExit(() => parseEnv(StackEnv, process.env));
 const DATA = stackEnv.SEER_RUNS_DATA_DIR;
@@ -29,6 +39,21 @@ const LOCK = join(DATA, 'stack.json');
 const TEMPORAL_PORT = stackEnv.TEMPORAL_PORT;
 const UI_PORT = stackEnv.TEMPORAL_UI_PORT;
 const FAKE_SEER_PORT = stackEnv.FAKE_SEER_PORT;
+const CODEC_PORT = stackEnv.CODEC_SERVER_PORT;
+
+/**
+ * PAYLOAD_ENCRYPTION_KEYS, or the stack's own development key: made once and kept under the data
+ * directory, so runs stored by an earlier `npm start` stay readable.
+ */
+function payloadKeys(): string {
+  if (process.env.PAYLOAD_ENCRYPTION_KEYS) return process.env.PAYLOAD_ENCRYPTION_KEYS;
+  const file = join(DATA, 'payload-key');
+  if (!existsSync(file)) {
+    const id = `dev-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`;
+    writeFileSync(file, `${id}:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
 
 interface StackInfo {
   pid: number;
@@ -105,6 +130,21 @@ async function main(): Promise<void> {
     if (!external.seer) await ensureFree(FAKE_SEER_PORT, 'fake Seer');
     await ensureFree(config.worker.metricsPort, 'worker metrics');
 
+    await ensureFree(CODEC_PORT, 'codec server');
+    const keys = payloadKeys();
+    const codecUrl = `http://127.0.0.1:${CODEC_PORT}`;
+    const codec = spawnEntry('codec', join(ROOT, 'src/codec-server/main.ts'), {
+      ...process.env,
+      PAYLOAD_ENCRYPTION_KEYS: keys,
+      CODEC_SERVER_PORT: String(CODEC_PORT),
+      CODEC_CORS_ORIGINS: `http://127.0.0.1:${UI_PORT},http://localhost:${UI_PORT}`,
+    });
+    children.push(codec);
+    await waitUntil('codec server', () => portAccepts(CODEC_PORT), {
+      timeoutMs: 30_000,
+      process: codec,
+    });
+
     let temporalAddress = external.temporal;
     if (!temporalAddress) {
       await ensureFree(TEMPORAL_PORT, 'Temporal');
@@ -121,6 +161,8 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         retentionMs: config.temporal.retentionMs,
         onLine: prefixer('temporal'),
+        // The UI decrypts payloads in the browser through our codec server.
+        extraArgs: ['--ui-codec-endpoint', codecUrl],
       });
       temporalAddress = server.address;
     }
@@ -131,6 +173,7 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: temporalAddress,
       SEER_URL: seerUrl,
       SEER_SHARED_SECRET: config.seer.sharedSecret,
+      PAYLOAD_ENCRYPTION_KEYS: keys,
     };
     if (!external.seer) {
       const fake = spawnEntry('fake-seer', join(ROOT, 'src/fake-seer/main.ts'), {
@@ -166,6 +209,7 @@ async function main(): Promise<void> {
       ['Web UI', server?.uiUrl ?? '(external Temporal)'],
       ['Temporal', `${temporalAddress} (namespace ${config.temporal.namespace})`],
       ['Seer', external.seer ? `${seerUrl} (external)` : `${seerUrl} (fake Seer)`],
+      ['Codec server', `${codecUrl} (payloads encrypted; the Web UI decodes through it)`],
       ['API metrics', `${apiUrl}/metrics`],
       ['Worker metrics', `http://127.0.0.1:${config.worker.metricsPort}/metrics`],
       ['Dev token', config.apiTokens.has(DEV_TOKEN) ? DEV_TOKEN : '(SEER_RUNS_API_TOKENS is set)'],

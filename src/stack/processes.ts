@@ -30,8 +30,14 @@ export function spawnEntry(
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', onLine);
   }
+  // If our process exits without stopping the child (a crash, process.exit), take it along.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))),
+    child.once('exit', (code, signal) => {
+      process.off('exit', killOnExit);
+      resolve(code ?? (signal ? 128 : null));
+    }),
   );
   return {
     name,

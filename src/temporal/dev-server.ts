@@ -96,7 +96,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       if (stream) createInterface({ input: stream }).on('line', options.onLine);
     }
   }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // If our process exits without stopping the server (a crash, process.exit), take it along.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      process.off('exit', killOnExit);
+      resolve();
+    }),
+  );
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -2,13 +2,33 @@
 // Docker image builds it once, so workers start without webpack (set WORKFLOW_BUNDLE_PATH).
 import { writeFile } from 'node:fs/promises';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { ENCODED_FAILURE_CONVERTER_PATH } from './codec';
 import { WORKFLOWS_PATH } from './worker';
 
-export async function prebundle(outPath: string): Promise<number> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+export async function prebundle(
+  outPath: string,
+  options: { quiet?: boolean } = {},
+): Promise<number> {
+  // The bundle fixes the workflow side's failure converter: the encoded one, so that a worker with
+  // PAYLOAD_ENCRYPTION_KEYS keeps workflow failure messages out of history in clear too.
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: ENCODED_FAILURE_CONVERTER_PATH,
+    ...(options.quiet ? { logger: quietLogger } : {}),
+  });
   await writeFile(outPath, code);
   return code.length;
 }
+
+const ignore = () => undefined;
+const quietLogger = {
+  log: ignore,
+  trace: ignore,
+  debug: ignore,
+  info: ignore,
+  warn: ignore,
+  error: (message: string) => process.stderr.write(`${message}\n`),
+};
 
 if (require.main === module) {
   const outPath = process.argv[2];

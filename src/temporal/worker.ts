@@ -1,5 +1,6 @@
 // Builds the seer-runs worker: the workflows (prebundled when a bundle is given) and the
 // activities around one Seer client. Shared by `npm run worker`, `npm start` and the tests.
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
@@ -16,6 +17,8 @@ export interface SeerRunsWorkerOptions {
   /** Prebundled workflow code; bundles `workflows/` at start when omitted. */
   workflowBundle?: WorkflowBundleOption;
   shutdownGraceMs?: number;
+  /** Payload codec and failure converter (dataConverterFor); a prebundle must match it. */
+  dataConverter?: DataConverter;
 }
 
 export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Promise<Worker> {
@@ -28,5 +31,6 @@ export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Prom
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ seer: options.seer, logger: options.logger }),
     shutdownGraceTime: options.shutdownGraceMs ?? 30_000,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

@@ -1,26 +1,29 @@
 // `npm start` as a newcomer runs it: one command brings up Temporal (with its Web UI), the fake
 // Seer, the worker and the API; a run can be made; a second start says so; Ctrl-C leaves nothing.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/temporal/dev-server';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
 import { eventually, startEntry, type EntryProcess } from '../support/processes';
 
 jest.setTimeout(120_000);
 
 let stack: EntryProcess;
 let env: Record<string, string>;
-let ports: Record<'api' | 'temporal' | 'ui' | 'seer' | 'metrics', number>;
+let ports: Record<'api' | 'temporal' | 'ui' | 'seer' | 'metrics' | 'codec', number>;
 
 beforeAll(async () => {
-  const [api, temporal, ui, seer, metrics] = await Promise.all([
+  const [api, temporal, ui, seer, metrics, codec] = await Promise.all([
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
     freePort(),
     freePort(),
   ]);
-  ports = { api, temporal, ui, seer, metrics };
+  ports = { api, temporal, ui, seer, metrics, codec };
   env = {
     SEER_RUNS_DATA_DIR: mkdtempSync(join(tmpdir(), 'seer-runs-stack-')),
     PORT: String(ports.api),
@@ -28,6 +31,8 @@ beforeAll(async () => {
     TEMPORAL_UI_PORT: String(ports.ui),
     FAKE_SEER_PORT: String(ports.seer),
     WORKER_METRICS_PORT: String(ports.metrics),
+    CODEC_SERVER_PORT: String(ports.codec),
+    PAYLOAD_ENCRYPTION_KEYS: '',
     TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH!,
     TEMPORAL_ADDRESS: '',
     SEER_URL: '',
@@ -75,6 +80,80 @@ it('creates a run with the dev token, visible in the Web UI server and through G
   expect(metrics).toMatch(/http_requests_total|seer_runs/);
 });
 
+it('keeps payloads encrypted with a development key made once under the data directory', () => {
+  const key = readFileSync(join(env.SEER_RUNS_DATA_DIR!, 'payload-key'), 'utf8');
+  expect(key).toMatch(/^dev-\d{8}:[A-Za-z0-9+/]{43}=\n$/);
+  expect(stack.output()).toContain(`Codec server    http://127.0.0.1:${ports.codec}`);
+});
+
+describe('the Web UI, in a real browser', () => {
+  const org = 50_000 + Math.floor(Math.random() * 10_000);
+  const query = `checkout latency ${Math.random().toString(36).slice(2)}`;
+  let browser: Browser;
+  let failedUuid: string;
+  let liveUuid: string;
+
+  beforeAll(async () => {
+    const create = async (body: unknown) => {
+      const response = await fetch(
+        `http://127.0.0.1:${ports.api}/v1/organizations/${org}/seer-runs`,
+        {
+          method: 'POST',
+          headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+      );
+      return { status: response.status, body: (await response.json()) as { run_uuid: string } };
+    };
+    const failed = await create({ type: 'pr_review', request: { pr: 1 } });
+    const live = await create({ type: 'explorer', project_id: 4, request: { query } });
+    expect([failed.status, live.status]).toEqual([502, 201]);
+    [failedUuid, liveUuid] = [failed.body.run_uuid, live.body.run_uuid];
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('filters SeerRunStatus="FAILED" and finds exactly the failed run of the organization', async () => {
+    const page = await browser.newPage();
+    const filter = encodeURIComponent(`SeerRunStatus="FAILED" AND SeerOrganizationId=${org}`);
+    const rows = page.locator('tr', { hasText: 'seerRun' });
+    await eventually(
+      'the failed run in the UI list',
+      async () => {
+        await page.goto(
+          `http://127.0.0.1:${ports.ui}/namespaces/default/workflows?query=${filter}`,
+        );
+        await page.getByText(failedUuid).first().waitFor({ timeout: 3_000 });
+        return true;
+      },
+      30_000,
+    );
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().innerText()).toContain(failedUuid);
+    expect(await page.getByText(liveUuid).count()).toBe(0);
+  });
+
+  it('opens a LIVE run and shows its summary and its input, decrypted through the codec server', async () => {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${ports.ui}/namespaces/default/workflows/${liveUuid}`);
+    await page.getByText(query).first().waitFor({ timeout: 15_000 });
+    await page.getByText('User Metadata').click();
+    const summary = `explorer run for organization ${org}, project 4`;
+    await eventually(
+      'the summary',
+      async () => {
+        for (const frame of page.frames()) {
+          if ((await frame.getByText(summary).count()) > 0) return true;
+        }
+        return undefined;
+      },
+      15_000,
+    );
+  });
+});
+
 it('a second npm start says one is running instead of failing on a port', async () => {
   const second = startEntry('src/stack/main.ts', env);
   const exit = await second.exited;
@@ -85,7 +164,7 @@ it('a second npm start says one is running instead of failing on a port', async 
 it('Ctrl-C stops every process it started', async () => {
   const line = /Processes\s+(.*)/.exec(stack.output())?.[1] ?? '';
   const pids = [...line.matchAll(/=(\d+)/g)].map((m) => Number(m[1]));
-  expect(line).toMatch(/temporal=\d+ fake-seer=\d+ worker=\d+ api=\d+/);
+  expect(line).toMatch(/temporal=\d+ codec=\d+ fake-seer=\d+ worker=\d+ api=\d+/);
   const exit = await stack.kill('SIGINT');
   expect(exit.code).toBe(0);
   expect(stack.output()).toContain('stopped.');

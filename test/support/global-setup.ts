@@ -1,12 +1,11 @@
 // Jest global setup: one real Temporal dev server and one workflow bundle for the whole run.
 // Tests find them through env (TEMPORAL_ADDRESS, SEER_RUNS_TEST_BUNDLE).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { WORKFLOWS_PATH } from '../../src/temporal/worker';
+import { prebundle } from '../../src/temporal/prebundle';
 
 declare global {
   var seerRunsTestServer: DevServer | undefined;
@@ -20,17 +19,17 @@ export default async function globalSetup(): Promise<void> {
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();
   const dir = mkdtempSync(join(tmpdir(), 'seer-runs-test-'));
-  const [server, bundle] = await Promise.all([
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  // The same bundle the Docker image builds (src/temporal/prebundle.ts).
+  const [server] = await Promise.all([
     startDevServer({
       cliPath,
       dbFile: join(dir, 'temporal.sqlite'),
       logFile: join(dir, 'temporal.log'),
       retentionMs: 7 * 86_400_000,
     }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }),
+    prebundle(bundlePath, { quiet: true }),
   ]);
-  const bundlePath = join(dir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
   globalThis.seerRunsTestServer = server;
   globalThis.seerRunsTestDir = dir;
   process.env.TEMPORAL_CLI_PATH = cliPath;
@@ -43,13 +42,3 @@ export default async function globalSetup(): Promise<void> {
       `workflows bundled, ready in ${Date.now() - started} ms\n`,
   );
 }
-
-const noop = () => undefined;
-const quietBundlerLogger = {
-  trace: noop,
-  debug: noop,
-  info: noop,
-  warn: noop,
-  error: console.error,
-  log: noop,
-};

@@ -41,3 +41,11 @@ export async function runToEnd(
     historyLength: description.historyLength,
   };
 }
+
+/** A history's JSON plus the decoded bytes of every payload in it: all the text Temporal keeps. */
+export function withPayloadText(historyJson: string): string {
+  const decoded = [...historyJson.matchAll(/"data":\s*"([A-Za-z0-9+/=]*)"/g)].map((m) =>
+    Buffer.from(m[1]!, 'base64').toString('latin1'),
+  );
+  return [historyJson, ...decoded].join('\n');
+}

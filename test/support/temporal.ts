@@ -6,6 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import pino from 'pino';
 import type { SeerRunInput } from '../../src/domain';
 import { SeerClient } from '../../src/seer/client';
+import { dataConverterFor, type PayloadKey } from '../../src/temporal/codec';
 import { createSeerRunsWorker } from '../../src/temporal/worker';
 
 let runtimeInstalled = false;
@@ -25,10 +26,18 @@ export function testServer() {
 
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-export async function connectClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+/** A client of the shared server; with `payloadKeys` it encrypts and decrypts like the API. */
+export async function connectClient(
+  payloadKeys: PayloadKey[] = [],
+): Promise<{ client: Client; close: () => Promise<void> }> {
   const { address, namespace } = testServer();
   const connection = await Connection.connect({ address });
-  return { client: new Client({ connection, namespace }), close: () => connection.close() };
+  const client = new Client({
+    connection,
+    namespace,
+    dataConverter: dataConverterFor(payloadKeys),
+  });
+  return { client, close: () => connection.close() };
 }
 
 export interface TestWorker {
@@ -42,6 +51,7 @@ export async function startTestWorker(options: {
   seerUrl: string;
   sharedSecret: string;
   requestTimeoutMs?: number;
+  payloadKeys?: PayloadKey[];
 }): Promise<TestWorker> {
   quietRuntime();
   const { address, namespace, bundlePath } = testServer();
@@ -60,6 +70,7 @@ export async function startTestWorker(options: {
     logger: testLogger,
     workflowBundle: { codePath: bundlePath },
     shutdownGraceMs: 1_000,
+    dataConverter: dataConverterFor(options.payloadKeys ?? []),
   });
   const running = worker.run();
   return {
