@@ -63,7 +63,9 @@ const FINAL = new Set([200, 201, 502]);
 
 /**
  * Sends a run and follows it until it is LIVE or FAILED, or `deadlineMs` passes: 503 or an
- * unreachable API → the same request again; 500 seer_run_pending → again with its retry_token.
+ * unreachable API → the same request again; 500 seer_run_pending → again with its retry_token;
+ * 404 for that token → the start never reached Temporal, so the same request again without it
+ * (the Idempotency-Key still names the same run).
  */
 export async function driveRun(
   apiUrl: string,
@@ -78,6 +80,10 @@ export async function driveRun(
     if (answer.status === 500 && typeof answer.body.retry_token === 'string')
       retryToken = answer.body.retry_token;
     if (FINAL.has(answer.status) || Date.now() > deadlineMs) break;
+    if (answer.status === 404 && retryToken !== undefined) {
+      retryToken = undefined;
+      continue;
+    }
     if (answer.status >= 400 && answer.status < 500) break;
     await new Promise((r) => setTimeout(r, answer.status === 500 ? 200 : 500));
   }
