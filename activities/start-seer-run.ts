@@ -5,22 +5,15 @@ import type { Logger } from 'pino';
 import {
   assertNever,
   FailureReason,
+  MAX_RETRY_DELAY_MS,
+  TRANSIENT_FAILURE_TYPE,
+  type SeerAttemptDetails,
   requestSchemaFor,
   type SeerRunInput,
   type RunType,
   type ViewerContext,
 } from '../src/domain';
 import type { SeerOutcome } from '../src/seer/outcome';
-
-/** Retry-After is honoured up to the retry policy's maximum interval (the server caps nothing). */
-export const MAX_RETRY_DELAY_MS = 60_000;
-/** ApplicationFailure type of a retryable Seer answer; its details carry `SeerAttemptDetails`. */
-export const TRANSIENT_FAILURE_TYPE = 'seer_transient';
-
-export interface SeerAttemptDetails {
-  attempt: number;
-  seer_status: number | null;
-}
 
 export interface StartSeerRunResult {
   run_id: number;
@@ -40,8 +33,12 @@ export interface SeerRunStarter {
 }
 
 export function createStartSeerRun(deps: { seer: SeerRunStarter; logger: Logger }) {
-  return async function startSeerRun(input: SeerRunInput): Promise<StartSeerRunResult> {
-    const { attempt } = Context.current().info;
+  /** `priorAttempts`: requests already sent by an earlier (local) activity for this run. */
+  return async function startSeerRun(
+    input: SeerRunInput,
+    priorAttempts = 0,
+  ): Promise<StartSeerRunResult> {
+    const attempt = Context.current().info.attempt + priorAttempts;
     const log = deps.logger.child({
       run_uuid: input.run_uuid,
       type: input.type,
@@ -111,7 +108,11 @@ export function createStartSeerRun(deps: { seer: SeerRunStarter; logger: Logger 
           type: TRANSIENT_FAILURE_TYPE,
           nonRetryable: false,
           details: [
-            { attempt, seer_status: outcome.seerStatus ?? null } satisfies SeerAttemptDetails,
+            {
+              attempt,
+              seer_status: outcome.seerStatus ?? null,
+              ...(nextRetryDelay === undefined ? {} : { next_retry_delay_ms: nextRetryDelay }),
+            } satisfies SeerAttemptDetails,
           ],
           ...(nextRetryDelay === undefined ? {} : { nextRetryDelay }),
         });

@@ -1,6 +1,6 @@
 // Records the event histories the replay test guards (test/fixtures/histories/): a LIVE run, a
 // FAILED run and a run that was retried. Rerun after an intended change to the workflow:
-// `npx tsx scripts/record-histories.ts`.
+// `npx tsx scripts/record-histories.ts [prefix]`.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ import { startSeerRunWorkflow } from '../src/temporal/runs';
 import { createSeerRunsWorker } from '../src/temporal/worker';
 
 const OUT = join(__dirname, '../test/fixtures/histories');
+/** Prefix of this recording: keep older ones, they guard the patched() branches. */
+const VERSION = process.argv[2] ?? 'v2-local-first-attempt';
 const SECRET = 'record-secret';
 
 function input(overrides: Partial<SeerRunInput>): SeerRunInput {
@@ -92,7 +94,10 @@ async function main(): Promise<void> {
       await handle.result().catch((err: unknown) => {
         if (!(err instanceof WorkflowFailedError)) throw err;
       });
-      writeFileSync(join(OUT, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+      writeFileSync(
+        join(OUT, `${VERSION}-${name}.json`),
+        historyToJSON(await handle.fetchHistory()),
+      );
       console.log(`recorded ${name}`);
     }
   });

@@ -4,16 +4,21 @@ import {
   ActivityFailure,
   ApplicationFailure,
   ParentClosePolicy,
+  TemporalFailure,
   TimeoutFailure,
   defineQuery,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
+  sleep,
   startChild,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import { RetryState, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
@@ -22,35 +27,55 @@ import {
   RunType,
   SearchAttr,
   SeerRunStatus,
+  TRANSIENT_FAILURE_TYPE,
   isFailureReason,
   seerRouteFor,
+  type SeerAttemptDetails,
   type SeerRunFailure,
   type SeerRunInput,
   type SeerRunResult,
   type SeerRunView,
 } from '../src/domain';
 import type { Activities } from '../activities';
-import type { SeerAttemptDetails, StartSeerRunResult } from '../activities/start-seer-run';
+import type { StartSeerRunResult } from '../activities/start-seer-run';
 import { explorerIndex, explorerIndexWorkflowId } from './explorer-index';
+
+const SEER_RETRY = {
+  backoffCoefficient: 2,
+  maximumInterval: '60s',
+  nonRetryableErrorTypes: [...FAILURE_REASONS],
+};
+/** The Seer client times out first, so an attempt ends as a classified answer, not a Temporal timeout. */
+const ATTEMPT_TIMEOUT_MARGIN_MS = 5_000;
+/** The retry policy's first interval: the wait after the first failed attempt. */
+const FIRST_RETRY_DELAY_MS = 1_000;
+
+/**
+ * The first attempt runs as a local activity: no activity task round trip through the server, so a
+ * healthy run costs one workflow task. It gets exactly one try; retries go to a regular activity.
+ */
+function firstAttemptOptions(input: SeerRunInput): LocalActivityOptions {
+  return {
+    startToCloseTimeout: input.attempt_timeout_ms + ATTEMPT_TIMEOUT_MARGIN_MS,
+    retry: { maximumAttempts: 1, nonRetryableErrorTypes: SEER_RETRY.nonRetryableErrorTypes },
+  };
+}
 
 /**
  * Retries as the spec sets them: 1 s, ×2, at most 60 s apart, unlimited attempts, bounded only by
- * the heal window (schedule-to-close). Every failure reason is non-retryable by name.
+ * the heal window (schedule-to-close). Every failure reason is non-retryable by name. After a
+ * local first attempt the sequence continues at 2 s (the workflow already waited the first 1 s).
  */
-function startSeerRunOptions(input: SeerRunInput): ActivityOptions {
+function retryOptions(input: SeerRunInput, initialInterval: number): ActivityOptions {
   return {
     startToCloseTimeout: input.attempt_timeout_ms + ATTEMPT_TIMEOUT_MARGIN_MS,
     scheduleToCloseTimeout: input.heal_window_ms,
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '60s',
-      nonRetryableErrorTypes: [...FAILURE_REASONS],
-    },
+    retry: { ...SEER_RETRY, initialInterval },
   };
 }
-/** The Seer client times out first, so an attempt ends as a classified answer, not a Temporal timeout. */
-const ATTEMPT_TIMEOUT_MARGIN_MS = 5_000;
+
+/** Marks histories made since the first attempt became a local activity (older ones replay as before). */
+const LOCAL_FIRST_ATTEMPT = 'local-first-attempt';
 
 export const statusQuery = defineQuery<SeerRunView>('status');
 
@@ -88,10 +113,13 @@ export async function seerRun(input: SeerRunInput): Promise<SeerRunResult> {
     );
   }
 
-  const { startSeerRun } = proxyActivities<Activities>(startSeerRunOptions(input));
   let result: StartSeerRunResult;
   try {
-    result = await startSeerRun(input);
+    result = patched(LOCAL_FIRST_ATTEMPT)
+      ? await localFirstAttempt(input)
+      : await proxyActivities<Activities>(retryOptions(input, FIRST_RETRY_DELAY_MS)).startSeerRun(
+          input,
+        );
   } catch (err) {
     const { failure, attempts, message } = classifyActivityFailure(err);
     return fail(failure, attempts, message);
@@ -114,14 +142,47 @@ export async function seerRun(input: SeerRunInput): Promise<SeerRunResult> {
   return { run_id: result.run_id, started_by: input.started_by };
 }
 
+/**
+ * One local attempt; on a transient failure, wait (Seer's Retry-After, capped, or the first retry
+ * interval) and hand over to a regular activity, which retries inside the heal window.
+ */
+async function localFirstAttempt(input: SeerRunInput): Promise<StartSeerRunResult> {
+  try {
+    return await proxyLocalActivities<Activities>(firstAttemptOptions(input)).startSeerRun(input);
+  } catch (err) {
+    // Terminal answers end the run; anything else (a transient answer, the attempt's own timeout,
+    // an unexpected error in the activity) is what the regular activity's retries are for.
+    const cause = activityFailureOf(err);
+    if (cause === undefined) throw err;
+    if (cause instanceof ApplicationFailure && isFailureReason(cause.type)) throw err;
+    const details =
+      cause instanceof ApplicationFailure && cause.type === TRANSIENT_FAILURE_TYPE
+        ? (cause.details?.[0] as SeerAttemptDetails | undefined)
+        : undefined;
+    // GET counts requests of an open run as this plus the regular activity's attempts.
+    upsertMemo({ local_attempts: 1 });
+    await sleep(details?.next_retry_delay_ms ?? FIRST_RETRY_DELAY_MS);
+  }
+  const retries = proxyActivities<Activities>(retryOptions(input, 2 * FIRST_RETRY_DELAY_MS));
+  return retries.startSeerRun(input, 1);
+}
+
+/**
+ * What the activity itself failed with: a regular activity's failure arrives wrapped in an
+ * ActivityFailure, a local activity's as is. Undefined for an error that is neither.
+ */
+function activityFailureOf(err: unknown): TemporalFailure | undefined {
+  if (err instanceof ActivityFailure) return err.cause instanceof TemporalFailure ? err.cause : err;
+  return err instanceof TemporalFailure ? err : undefined;
+}
+
 /** Reads the activity's failure down its cause chain into a failure reason and attempt count. */
 function classifyActivityFailure(err: unknown): {
   failure: SeerRunFailure;
   attempts: number;
   message: string;
 } {
-  if (!(err instanceof ActivityFailure)) throw err;
-  const cause = err.cause;
+  const cause = activityFailureOf(err);
   if (cause instanceof ApplicationFailure && isFailureReason(cause.type)) {
     return { ...fromLastAttempt(cause.type, cause), message: cause.message };
   }
@@ -136,7 +197,8 @@ function classifyActivityFailure(err: unknown): {
       : cause instanceof ApplicationFailure
         ? cause
         : undefined;
-  if (cause instanceof TimeoutFailure || err.retryState === RetryState.TIMEOUT) {
+  const healWindowOver = err instanceof ActivityFailure && err.retryState === RetryState.TIMEOUT;
+  if (cause instanceof TimeoutFailure || healWindowOver) {
     return {
       ...fromLastAttempt(FailureReason.retries_exhausted, last),
       message: `Seer did not create the run within the heal window${last ? `: ${last.message}` : ''}`,

@@ -20,6 +20,8 @@ import {
 interface RunMemo {
   body_sha256?: unknown;
   attempts?: unknown;
+  /** Requests the local first attempt sent before retries moved to a regular activity. */
+  local_attempts?: unknown;
   seer_status?: unknown;
 }
 
@@ -58,7 +60,7 @@ function closedFromOutside(status: RunExecution['status']['name']): FailureReaso
 
 /**
  * `sentByPendingAttempt` is only known from a describe(); a list item has none and reads the
- * attempts the workflow recorded (0 until it has recorded any).
+ * attempts the workflow recorded (the local first attempt's, then the total at close).
  */
 export function runViewOf(run: RunExecution, sentByPendingAttempt: number | null): SeerRunView {
   const attrs = run.typedSearchAttributes;
@@ -66,6 +68,7 @@ export function runViewOf(run: RunExecution, sentByPendingAttempt: number | null
   const recorded = attrs.get(SearchAttr.status);
   const recordedReason = attrs.get(SearchAttr.failureReason);
   const recordedAttempts = typeof memo.attempts === 'number' ? memo.attempts : null;
+  const localAttempts = typeof memo.local_attempts === 'number' ? memo.local_attempts : 0;
   const closed = run.closeTime !== undefined;
 
   let status: SeerRunStatus;
@@ -94,7 +97,7 @@ export function runViewOf(run: RunExecution, sentByPendingAttempt: number | null
     status,
     run_id: status === SeerRunStatus.LIVE ? (attrs.get(SearchAttr.runId) ?? null) : null,
     failure,
-    attempts: recordedAttempts ?? (closed ? 0 : (sentByPendingAttempt ?? 0)),
+    attempts: recordedAttempts ?? (closed ? 0 : localAttempts + (sentByPendingAttempt ?? 0)),
     started_at: run.startTime.toISOString(),
     closed_at: run.closeTime?.toISOString() ?? null,
   };

@@ -74,3 +74,21 @@ export interface SeerRunView {
   started_at: string;
   closed_at: string | null;
 }
+
+/** ApplicationFailure type of a retryable Seer answer (a 5xx, 408/429, a network error). */
+export const TRANSIENT_FAILURE_TYPE = 'seer_transient';
+
+/** Retry-After is honoured up to the retry policy's maximum interval (the server caps nothing). */
+export const MAX_RETRY_DELAY_MS = 60_000;
+
+/**
+ * Details[0] of every failure `startSeerRun` throws. The delay travels here because Temporal does
+ * not hand an ApplicationFailure's nextRetryDelay back to workflow code (the local first attempt).
+ */
+export interface SeerAttemptDetails {
+  /** Requests sent to Seer for this run so far, this one included. */
+  attempt: number;
+  seer_status: number | null;
+  /** Seer's Retry-After, capped at MAX_RETRY_DELAY_MS; absent when Seer gave none. */
+  next_retry_delay_ms?: number;
+}

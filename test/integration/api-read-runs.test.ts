@@ -12,7 +12,7 @@ describe('GET one run', () => {
   let api: ApiHarness;
   let org: number;
   beforeEach(async () => {
-    api = await startApi({ env: { SYNC_WAIT_TIMEOUT_MS: '500' } });
+    api = await startApi({ env: { SYNC_WAIT_TIMEOUT_MS: '3000' } });
     org = uniqueOrgId();
   });
   afterEach(async () => {

@@ -10,15 +10,18 @@ const DIR = join(__dirname, '../fixtures/histories');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
 describe('replaying recorded histories', () => {
-  it('covers a LIVE, a FAILED and a retried run', () => {
-    expect(files).toEqual(
-      expect.arrayContaining([
-        'live-explorer-with-index-trigger.json',
-        'failed-seer-rejected.json',
-        'retried-then-live.json',
-      ]),
-    );
-  });
+  it.each(['v1-regular-activity', 'v2-local-first-attempt'])(
+    'covers a LIVE, a FAILED and a retried run of workflow version %s',
+    (version) => {
+      expect(files).toEqual(
+        expect.arrayContaining([
+          `${version}-live-explorer-with-index-trigger.json`,
+          `${version}-failed-seer-rejected.json`,
+          `${version}-retried-then-live.json`,
+        ]),
+      );
+    },
+  );
 
   it('replays every history without a determinism error', async () => {
     const histories = files.map((file) => ({
