@@ -25,11 +25,18 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'undici'],
-          patterns: ['**/src/seer/**', '**/src/api/**', '**/src/temporal/**', '**/src/config*'],
+          paths: [...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'undici', 'zod'],
+          patterns: [
+            { group: ['**/src/seer/**', '**/src/api/**', '**/src/temporal/**', '**/src/config*'] },
+            {
+              // The domain's index and request schemas pull in zod: import its zod-free modules.
+              regex: '(^|/)src/domain(/index|/requests)?$',
+              allowTypeImports: true,
+            },
+          ],
         },
       ],
       'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval'],

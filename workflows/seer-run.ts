@@ -21,21 +21,21 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import { RetryState, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+// The domain's zod-free modules only: zod would add megabytes to the bundle every worker loads.
+import { RunType, seerRouteFor } from '../src/domain/run-types';
+import { SearchAttr } from '../src/domain/search-attributes';
 import {
   FAILURE_REASONS,
   FailureReason,
-  RunType,
-  SearchAttr,
   SeerRunStatus,
   TRANSIENT_FAILURE_TYPE,
   isFailureReason,
-  seerRouteFor,
   type SeerAttemptDetails,
   type SeerRunFailure,
-  type SeerRunInput,
   type SeerRunResult,
   type SeerRunView,
-} from '../src/domain';
+} from '../src/domain/seer-run';
+import type { SeerRunInput } from '../src/domain/seer-run-input';
 import type { Activities } from '../activities';
 import type { StartSeerRunResult } from '../activities/start-seer-run';
 import { explorerIndex, explorerIndexWorkflowId } from './explorer-index';

@@ -3,5 +3,6 @@
 export * from './run-types';
 export * from './requests';
 export * from './seer-run';
+export * from './seer-run-input';
 export * from './search-attributes';
 export * from './clean-strings';

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../config';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { prebundle } from '../temporal/prebundle';
 import {
   httpOk,
   portAccepts,
@@ -185,7 +186,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         process: fake,
       });
     }
-    spawn('worker', 'src/worker.ts', env);
+    // Bundled here, once, as the Docker image does: the worker starts without webpack in it.
+    const bundlePath = baseEnv.WORKFLOW_BUNDLE_PATH || join(options.dataDir, 'workflow-bundle.js');
+    if (!baseEnv.WORKFLOW_BUNDLE_PATH) await prebundle(bundlePath, { quiet: true });
+    spawn('worker', 'src/worker.ts', { ...env, WORKFLOW_BUNDLE_PATH: bundlePath });
     const api = spawn('api', 'src/api/main.ts', env);
     // /readyz answers 200 once Temporal answers and a worker polls the task queue.
     await waitUntil('API and worker', () => httpOk(`${apiUrl}/readyz`), {

@@ -31,6 +31,10 @@ export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Prom
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ seer: options.seer, logger: options.logger }),
     shutdownGraceTime: options.shutdownGraceMs ?? 30_000,
+    // A run holds its workflow task slot while its local first attempt waits on Seer: the SDK's
+    // default of 40 slots would cap a worker at 40 runs in flight.
+    maxConcurrentWorkflowTaskExecutions: 200,
+    maxConcurrentLocalActivityExecutions: 200,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

@@ -84,8 +84,12 @@ it('serves Temporal SDK metrics in Prometheus format on WORKER_METRICS_PORT', as
   await (await startSeerRunWorkflow(client, taskQueue, input, { body_sha256: 'm' })).result();
   const text = await eventually('activity metrics', async () => {
     const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    return body.includes('temporal_activity_execution_latency') ? body : undefined;
+    return /^temporal_workflow_completed\{.*workflow_type="seerRun"/m.test(body) ? body : undefined;
   });
   expect(text).toMatch(/^temporal_num_pollers\{.*task_queue="[^"]+".*\} \d+/m);
   expect(text).toMatch(/^temporal_workflow_completed\{.*workflow_type="seerRun".*\} 1$/m);
+  // The first Seer attempt runs as a local activity.
+  expect(text).toMatch(
+    /^temporal_local_activity_execution_latency\w*\{.*activity_type="startSeerRun"/m,
+  );
 });

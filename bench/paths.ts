@@ -1,0 +1,190 @@
+// The four ways the bench creates a run: direct (API → Seer), mirror (API → workflow → Seer, as
+// shipped), engine_floor (least a durable run costs here) and naive (the textbook workflow).
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Pool } from 'undici';
+import { DEV_TOKEN } from '../src/config';
+import type { SeerClient } from '../src/seer/client';
+import { createBenchActivities } from './activities';
+import type { RunOnce } from './load';
+import type { engineFloor, naiveSeerRun } from './workflows';
+
+export const PATHS = ['direct', 'mirror', 'engine_floor', 'naive'] as const;
+export type PathName = (typeof PATHS)[number];
+
+/** SEER_RUN_MIRROR_ORGS=1: organization 1 takes the mirror path, 2 the direct path. */
+export const MIRROR_ORG = 1;
+export const DIRECT_ORG = 2;
+export const BENCH_BODY = { type: 'explorer', project_id: 1, request: { query: 'bench' } };
+
+const FLOOR_QUEUE = 'bench-engine-floor';
+const NAIVE_QUEUE = 'bench-naive';
+/** More than the most runs engine_floor has in flight (c=64). */
+const FLOOR_WORKFLOW_TASK_SLOTS = 100;
+
+export interface ApiAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  retryAfterS: number | null;
+}
+
+/** POSTs runs to the API over one keep-alive pool, with the dev token. */
+export class ApiLoad {
+  readonly #pool: Pool;
+
+  constructor(apiUrl: string, connections: number) {
+    // A POST may hold its socket for SYNC_WAIT_TIMEOUT_MS (10 s by default) and more under load.
+    this.#pool = new Pool(apiUrl, { connections, headersTimeout: 120_000, bodyTimeout: 120_000 });
+  }
+
+  async post(org: number, key: string, extra: Record<string, unknown> = {}): Promise<ApiAnswer> {
+    const response = await this.#pool.request({
+      method: 'POST',
+      path: `/v1/organizations/${org}/seer-runs`,
+      headers: {
+        authorization: `Bearer ${DEV_TOKEN}`,
+        'content-type': 'application/json',
+        'idempotency-key': key,
+      },
+      body: JSON.stringify({ ...BENCH_BODY, ...extra }),
+    });
+    const text = await response.body.text();
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      body = { raw: text.slice(0, 200) };
+    }
+    const retryAfter = Number(response.headers['retry-after']);
+    return {
+      status: response.statusCode,
+      body,
+      retryAfterS: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : null,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}
+
+export function answerKind(answer: ApiAnswer): string {
+  return `${answer.status} ${typeof answer.body.error === 'string' ? answer.body.error : ''}`.trim();
+}
+
+export interface BenchEngineOptions {
+  address: string;
+  namespace: string;
+  bundle: WorkflowBundle;
+  seer: SeerClient;
+}
+
+/**
+ * The bench's own workers on the stack's dev server. engine_floor: one NativeConnection shared by
+ * its worker and its client, so a start can be eager. naive: a worker with default options on its
+ * own NativeConnection, and a client on its own gRPC Connection, as the SDK's samples do.
+ */
+export class BenchEngine {
+  private constructor(
+    readonly floorClient: Client,
+    readonly naiveClient: Client,
+    private readonly connections: {
+      floor: NativeConnection;
+      naiveWorker: NativeConnection;
+      naiveClient: Connection;
+    },
+    private readonly workers: Array<{ worker: Worker; running: Promise<void> }>,
+  ) {}
+
+  static async start(options: BenchEngineOptions): Promise<BenchEngine> {
+    const { address, namespace, bundle } = options;
+    const activities = createBenchActivities(options.seer, {
+      organizationId: MIRROR_ORG,
+      projectId: BENCH_BODY.project_id,
+      query: BENCH_BODY.request.query,
+    });
+    const floor = await NativeConnection.connect({ address });
+    const naiveWorker = await NativeConnection.connect({ address });
+    const naiveClient = await Connection.connect({ address });
+    const workers = await Promise.all(
+      [
+        {
+          connection: floor,
+          taskQueue: FLOOR_QUEUE,
+          // A run holds its workflow-task slot while its local activity runs: at the SDK's
+          // default of 40 slots, c=64 queued starts behind busy slots (p95 ~3 s here).
+          maxConcurrentWorkflowTaskExecutions: FLOOR_WORKFLOW_TASK_SLOTS,
+        },
+        { connection: naiveWorker, taskQueue: NAIVE_QUEUE },
+      ].map(async (workerOptions) => {
+        const worker = await Worker.create({
+          namespace,
+          workflowBundle: bundle,
+          activities,
+          ...workerOptions,
+        });
+        return { worker, running: worker.run() };
+      }),
+    );
+    return new BenchEngine(
+      new Client({ connection: floor, namespace }),
+      new Client({ connection: naiveClient, namespace }),
+      { floor, naiveWorker, naiveClient },
+      workers,
+    );
+  }
+
+  /** Asks the server which version it is (the stack's CLI may report a development build). */
+  async serverVersion(): Promise<string> {
+    const info = await this.connections.naiveClient.workflowService.getSystemInfo({});
+    return info.serverVersion ?? 'unknown';
+  }
+
+  async stop(): Promise<void> {
+    for (const { worker } of this.workers) worker.shutdown();
+    await Promise.all(this.workers.map(({ running }) => running));
+    await this.connections.naiveClient.close();
+    await this.connections.naiveWorker.close();
+    await this.connections.floor.close();
+  }
+}
+
+/** One run of each path; `prefix` keeps ids and keys apart from any earlier bench. */
+export function pathRunners(
+  api: ApiLoad,
+  engine: BenchEngine,
+  prefix: string,
+  seerLatencyMs: number,
+): Record<PathName, RunOnce> {
+  const viaApi =
+    (org: number, expected: number): RunOnce =>
+    async (seq) => {
+      const answer = await api.post(org, `${prefix}-${seq}`);
+      return answer.status === expected ? { ok: true } : { ok: false, error: answerKind(answer) };
+    };
+  return {
+    direct: viaApi(DIRECT_ORG, 200),
+    mirror: viaApi(MIRROR_ORG, 201),
+    engine_floor: async (seq) => {
+      const handle = await engine.floorClient.workflow.start<typeof engineFloor>('engineFloor', {
+        workflowId: `${prefix}-floor-${seq}`,
+        taskQueue: FLOOR_QUEUE,
+        args: [seerLatencyMs],
+        requestEagerStart: true,
+      });
+      await handle.result();
+      return { ok: true };
+    },
+    naive: async () => {
+      const runUuid = randomUUID();
+      const handle = await engine.naiveClient.workflow.start<typeof naiveSeerRun>('naiveSeerRun', {
+        workflowId: runUuid,
+        taskQueue: NAIVE_QUEUE,
+        args: [runUuid],
+      });
+      await handle.result();
+      return { ok: true };
+    },
+  };
+}

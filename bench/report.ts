@@ -1,0 +1,191 @@
+// Turns the rounds into the figures the bench reports: the median of the rounds per path and
+// concurrency, mirror's ratios to the other paths, the printed table and the JSON rows.
+import { writeFileSync } from 'node:fs';
+import { format, resolveConfig } from 'prettier';
+import { median } from './load';
+import type { OverloadCounts } from './overload';
+import type { PathName } from './paths';
+
+/** One measurement: one path at one concurrency in one round. */
+export interface RoundFigure {
+  path: PathName;
+  concurrency: number;
+  runs: number;
+  throughput: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  errors: number;
+  error_kinds: Record<string, number>;
+  api_rss_mb: number | null;
+  worker_rss_mb: number | null;
+  server_cpu_pct: number | null;
+  api_cpu_pct: number | null;
+  worker_cpu_pct: number | null;
+  seer_cpu_pct: number | null;
+  bench_cpu_pct: number | null;
+  machine_cpu_pct: number;
+  /** CPU other programs took meanwhile, in % of one core: a noisy neighbour shows here. */
+  others_cpu_pct: number;
+}
+
+/** The reported figure: medians of the rounds; runs and errors summed; peak RSS the highest. */
+export interface ResultRow extends Omit<RoundFigure, 'error_kinds'> {
+  rounds: number;
+  error_kinds: Record<string, number>;
+  per_round: Array<{ throughput: number; p50_ms: number | null; p99_ms: number | null }>;
+}
+
+export interface Ratio {
+  concurrency: number;
+  vs: PathName;
+  /** mirror's runs/s divided by the other path's. */
+  throughput_ratio: number | null;
+  /** mirror's p50 minus the other path's, in ms. */
+  p50_diff_ms: number | null;
+}
+
+const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
+
+function medianOf(values: Array<number | null>): number | null {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length ? round1(median(present)) : null;
+}
+
+function maxOf(values: Array<number | null>): number | null {
+  const present = values.filter((v): v is number => v !== null);
+  return present.length ? round1(Math.max(...present)) : null;
+}
+
+export function aggregate(figures: RoundFigure[]): ResultRow[] {
+  const groups = new Map<string, RoundFigure[]>();
+  for (const f of figures) {
+    const key = `${f.concurrency}/${f.path}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  return [...groups.values()].map((rounds) => {
+    const first = rounds[0]!;
+    const errorKinds: Record<string, number> = {};
+    for (const r of rounds) {
+      for (const [kind, n] of Object.entries(r.error_kinds)) {
+        errorKinds[kind] = (errorKinds[kind] ?? 0) + n;
+      }
+    }
+    const pick = (field: keyof RoundFigure) => rounds.map((r) => r[field] as number | null);
+    return {
+      path: first.path,
+      concurrency: first.concurrency,
+      runs: rounds.reduce((n, r) => n + r.runs, 0),
+      throughput: medianOf(pick('throughput'))!,
+      p50_ms: medianOf(pick('p50_ms')),
+      p95_ms: medianOf(pick('p95_ms')),
+      p99_ms: medianOf(pick('p99_ms')),
+      errors: rounds.reduce((n, r) => n + r.errors, 0),
+      api_rss_mb: maxOf(pick('api_rss_mb')),
+      worker_rss_mb: maxOf(pick('worker_rss_mb')),
+      server_cpu_pct: medianOf(pick('server_cpu_pct')),
+      api_cpu_pct: medianOf(pick('api_cpu_pct')),
+      worker_cpu_pct: medianOf(pick('worker_cpu_pct')),
+      seer_cpu_pct: medianOf(pick('seer_cpu_pct')),
+      bench_cpu_pct: medianOf(pick('bench_cpu_pct')),
+      machine_cpu_pct: medianOf(pick('machine_cpu_pct'))!,
+      others_cpu_pct: medianOf(pick('others_cpu_pct'))!,
+      rounds: rounds.length,
+      error_kinds: errorKinds,
+      per_round: rounds.map((r) => ({
+        throughput: round1(r.throughput)!,
+        p50_ms: round1(r.p50_ms),
+        p99_ms: round1(r.p99_ms),
+      })),
+    };
+  });
+}
+
+export function ratios(rows: ResultRow[]): Ratio[] {
+  const out: Ratio[] = [];
+  for (const mirror of rows.filter((r) => r.path === 'mirror')) {
+    for (const other of rows) {
+      if (other.concurrency !== mirror.concurrency || other.path === 'mirror') continue;
+      out.push({
+        concurrency: mirror.concurrency,
+        vs: other.path,
+        throughput_ratio:
+          other.throughput > 0
+            ? Math.round((mirror.throughput / other.throughput) * 100) / 100
+            : null,
+        p50_diff_ms:
+          mirror.p50_ms === null || other.p50_ms === null
+            ? null
+            : round1(mirror.p50_ms - other.p50_ms),
+      });
+    }
+  }
+  return out;
+}
+
+const cell = (n: number | null, digits = 1) => (n === null ? '-' : n.toFixed(digits));
+
+/** One table: a row per concurrency and path; non-mirror rows carry mirror's ratio to them. */
+export function formatTable(rows: ResultRow[], ratioList: Ratio[]): string {
+  const header = [
+    'c',
+    'path',
+    'runs',
+    'runs/s',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'errors',
+    'API MB',
+    'worker MB',
+    'server CPU%',
+    'others CPU%',
+    'mirror/path runs/s',
+    'mirror-path p50 ms',
+  ];
+  const body = rows.map((r) => {
+    const ratio = ratioList.find((x) => x.concurrency === r.concurrency && x.vs === r.path);
+    return [
+      String(r.concurrency),
+      r.path,
+      String(r.runs),
+      cell(r.throughput),
+      cell(r.p50_ms),
+      cell(r.p95_ms),
+      cell(r.p99_ms),
+      String(r.errors),
+      cell(r.api_rss_mb, 0),
+      cell(r.worker_rss_mb, 0),
+      cell(r.server_cpu_pct, 0),
+      cell(r.others_cpu_pct, 0),
+      ratio ? `${cell(ratio.throughput_ratio, 2)}x` : '',
+      ratio && ratio.p50_diff_ms !== null
+        ? `${ratio.p50_diff_ms >= 0 ? '+' : ''}${cell(ratio.p50_diff_ms)}`
+        : '',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...body.map(line),
+  ].join('\n');
+}
+
+export function formatOverload(c: OverloadCounts, row: ResultRow): string {
+  return (
+    `overload, mirror at c=${c.concurrency}: ${c.requested} runs, first answers ` +
+    `201=${c.created_201} 200=${c.joined_200} 500 pending=${c.pending_500} other=${c.unexpected}; ` +
+    `${c.live} LIVE (${c.followed_to_live} followed with their retry_token, ` +
+    `${c.follow_up_requests} follow-ups), ${c.not_live} not LIVE; ` +
+    `${cell(row.throughput)} runs/s, p50 ${cell(row.p50_ms)} ms, p99 ${cell(row.p99_ms)} ms`
+  );
+}
+
+/** Written as the project's Prettier would format it, so the committed file stays clean. */
+export async function writeJson(path: string, document: unknown): Promise<void> {
+  const options = (await resolveConfig(path)) ?? {};
+  writeFileSync(path, await format(JSON.stringify(document), { ...options, parser: 'json' }));
+}
