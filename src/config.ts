@@ -98,6 +98,7 @@ const Env = z.object({
   PORT: Port.default(8080),
   SEER_RUNS_API_TOKENS: ApiTokensJson.optional(),
   EXPLORER_INDEX_TRIGGER: OnOff.default(true),
+  API_EMBEDDED_WORKER: OnOff.default(false),
   TEMPORAL_RETENTION: Duration.default(7 * 86_400_000),
   WORKER_METRICS_PORT: Port.default(9464),
   WORKER_SHUTDOWN_GRACE_MS: intIn(0, 3_600_000).default(30_000),
@@ -120,6 +121,8 @@ export interface Config {
   port: number;
   apiTokens: ApiTokens;
   explorerIndexTrigger: boolean;
+  /** API_EMBEDDED_WORKER: the API runs a worker on its own connection and starts runs eagerly. */
+  apiEmbeddedWorker: boolean;
   worker: { metricsPort: number; shutdownGraceMs: number };
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   /** PAYLOAD_ENCRYPTION_KEYS, newest first; empty = payloads in clear. */
@@ -186,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     apiTokens,
     explorerIndexTrigger: e.EXPLORER_INDEX_TRIGGER,
+    apiEmbeddedWorker: e.API_EMBEDDED_WORKER,
     worker: { metricsPort: e.WORKER_METRICS_PORT, shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS },
     logLevel: e.LOG_LEVEL,
     payloadKeys: e.PAYLOAD_ENCRYPTION_KEYS ?? [],

@@ -27,6 +27,8 @@ export interface AppDeps {
   config: Config;
   /** On an ApiConnection (src/api/temporal-connection.ts). */
   temporal: Client;
+  /** On the NativeConnection of the worker embedded in this process (API_EMBEDDED_WORKER). */
+  eagerTemporal?: Client;
   /** For the direct path. */
   seer: Pick<SeerClient, 'startRun'>;
   /** A pino logger in production; typed as Fastify's so the app is a plain FastifyInstance. */
@@ -37,13 +39,15 @@ export interface AppDeps {
 
 /** The API as a plugin: error handling, metrics, OpenAPI and the route plugins. */
 export const seerRunsApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
+  const metrics = new ApiMetrics(deps.metricsRegistry);
   const runs = new RunService({
     client: deps.temporal,
     taskQueue: deps.config.temporal.taskQueue,
     syncWaitTimeoutMs: deps.config.syncWaitTimeoutMs,
     logger: deps.logger,
+    eagerClient: deps.eagerTemporal,
+    onEagerStart: () => metrics.eagerStarted(),
   });
-  const metrics = new ApiMetrics(deps.metricsRegistry);
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

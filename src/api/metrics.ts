@@ -18,6 +18,7 @@ export class ApiMetrics {
   readonly #duration: Histogram<'method' | 'route' | 'status'>;
   readonly #runsStarted: Counter<'type' | 'path'>;
   readonly #syncWaits: Counter<'outcome'>;
+  readonly #eagerStarts: Counter;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -48,6 +49,15 @@ export class ApiMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.#eagerStarts = new Counter({
+      name: 'seer_runs_api_eager_starts_total',
+      help: 'Workflow starts answered with their first workflow task, run by the embedded worker (API_EMBEDDED_WORKER=on)',
+      registers,
+    });
+  }
+
+  eagerStarted(): void {
+    this.#eagerStarts.inc();
   }
 
   requestAnswered(method: string, route: string, status: number, seconds: number): void {

@@ -86,10 +86,19 @@ export interface RunServiceOptions {
   taskQueue: string;
   syncWaitTimeoutMs: number;
   logger: FastifyBaseLogger;
+  /**
+   * A Client on the NativeConnection of a worker in this process (API_EMBEDDED_WORKER): starts go
+   * through it with eager start, so the answer to the start carries the first workflow task.
+   */
+  eagerClient?: Client | undefined;
+  /** Called for each start the server answered with its first workflow task. */
+  onEagerStart?: () => void;
 }
 
 export class RunService {
   readonly #client: Client;
+  readonly #eagerClient: Client | undefined;
+  readonly #onEagerStart: () => void;
   readonly #connection: ApiConnection;
   readonly #taskQueue: string;
   readonly #syncWaitMs: number;
@@ -102,6 +111,8 @@ export class RunService {
       );
     }
     this.#client = options.client;
+    this.#eagerClient = options.eagerClient;
+    this.#onEagerStart = options.onEagerStart ?? (() => undefined);
     this.#connection = options.client.connection;
     this.#taskQueue = options.taskQueue;
     this.#syncWaitMs = options.syncWaitTimeoutMs;
@@ -126,16 +137,25 @@ export class RunService {
     if (!(await this.#connection.reachable(Math.min(waitUntil, Date.now() + READY_WAIT_MS)))) {
       return { kind: 'unavailable' };
     }
-    let handle: WorkflowHandle<typeof seerRun>;
+    const starter = this.#eagerClient ?? this.#client;
     try {
-      handle = await this.#bounded(waitUntil, signal, () =>
-        startSeerRunWorkflow(this.#client, this.#taskQueue, input, memo),
+      const started = await this.#bounded(
+        waitUntil,
+        signal,
+        () =>
+          startSeerRunWorkflow(starter, this.#taskQueue, input, memo, {
+            requestEagerStart: starter === this.#eagerClient,
+          }),
+        starter,
       );
+      if (started.eagerlyStarted === true) this.#onEagerStart();
     } catch (err) {
       // The request may have reached Temporal: the run may exist, so the client gets its token.
       log.warn({ err, run_uuid: input.run_uuid }, 'starting the run failed part-way');
       return { kind: 'pending', why: whyUnfinished(err, signal) };
     }
+    // The wait goes through our own connection, where the deadline and abort signal apply.
+    const handle = this.#client.workflow.getHandle<typeof seerRun>(input.run_uuid);
     return this.#wait(handle, waitUntil, signal, log);
   }
 
@@ -258,10 +278,15 @@ export class RunService {
    * makes (the result long poll above all) outlives the request that asked. Both end it as a
    * gRPC cancel; the deadline behind them only guards against a call that ignores the cancel.
    */
-  async #bounded<T>(waitUntil: number, clientGone: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  async #bounded<T>(
+    waitUntil: number,
+    clientGone: AbortSignal,
+    fn: () => Promise<T>,
+    client: Client = this.#client,
+  ): Promise<T> {
     const waitOver = AbortSignal.timeout(Math.max(0, waitUntil - Date.now()));
-    return this.#client.withAbortSignal(AbortSignal.any([waitOver, clientGone]), () =>
-      this.#client.withDeadline(waitUntil + LONG_POLL_DEADLINE_MARGIN_MS, fn),
+    return client.withAbortSignal(AbortSignal.any([waitOver, clientGone]), () =>
+      client.withDeadline(waitUntil + LONG_POLL_DEADLINE_MARGIN_MS, fn),
     );
   }
 

@@ -190,7 +190,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const bundlePath = baseEnv.WORKFLOW_BUNDLE_PATH || join(options.dataDir, 'workflow-bundle.js');
     if (!baseEnv.WORKFLOW_BUNDLE_PATH) await prebundle(bundlePath, { quiet: true });
     spawn('worker', 'src/worker.ts', { ...env, WORKFLOW_BUNDLE_PATH: bundlePath });
-    const api = spawn('api', 'src/api/main.ts', env);
+    // With API_EMBEDDED_WORKER=on the API runs a worker too, from the same bundle.
+    const api = spawn('api', 'src/api/main.ts', { ...env, WORKFLOW_BUNDLE_PATH: bundlePath });
     // /readyz answers 200 once Temporal answers and a worker polls the task queue.
     await waitUntil('API and worker', () => httpOk(`${apiUrl}/readyz`), {
       timeoutMs: 60_000,

@@ -34,7 +34,7 @@ export async function startSeerRunWorkflow(
   input: SeerRunInput,
   memo: SeerRunMemo,
   options: { requestEagerStart?: boolean } = {},
-): Promise<WorkflowHandle<typeof seerRun>> {
+): Promise<WorkflowHandle<typeof seerRun> & { eagerlyStarted?: boolean }> {
   try {
     return await client.workflow.start<typeof seerRun>(SEER_RUN_WORKFLOW, {
       workflowId: input.run_uuid,
