@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { runUuidFor } from '../src/api/idempotency';
 import { driveRun, pool, post, type RunOutcome, type RunRequest } from './client';
 import { tally, type DrillResult } from './ledger';
-import type { DrillStack } from './stack';
+import { DRILL_TOKEN, type DrillStack } from './stack';
 
 const CHAT = '/v1/automation/explorer/chat';
 
@@ -325,7 +325,7 @@ async function driveRunWithToken(
 
 async function runExists(stack: DrillStack, org: number, uuid: string): Promise<boolean> {
   const response = await fetch(`${stack.apiUrl}/v1/organizations/${org}/seer-runs/${uuid}`, {
-    headers: { authorization: 'Bearer drill-token-0123456789' },
+    headers: { authorization: `Bearer ${DRILL_TOKEN}` },
   });
   await response.body?.cancel();
   return response.status === 200;

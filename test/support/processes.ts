@@ -1,7 +1,8 @@
 // Runs the project's entry points as real processes for end-to-end tests, with their output
 // kept for the failure message and a stop that never leaves an orphan behind.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { spawnEntry } from '../../src/stack/processes';
 
 const ROOT = join(__dirname, '../..');
 
@@ -12,15 +13,17 @@ export interface EntryProcess {
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** The stack's own spawner, with every output line kept for assertions. */
 export function startEntry(entry: string, env: NodeJS.ProcessEnv): EntryProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const { child } = spawnEntry(
+    entry,
+    join(ROOT, entry),
+    { ...process.env, LOG_LEVEL: 'info', ...env },
+    (line) => {
+      output += `${line}\n`;
+    },
+  );
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
