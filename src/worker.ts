@@ -38,12 +38,15 @@ async function main(): Promise<void> {
     dataConverter: dataConverterFor(config.payloadKeys),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   });
+  // Shut down once, whichever signal comes first or how often (Ctrl-C, then a supervisor's SIGTERM).
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (worker.getState() !== 'RUNNING') return;
       logger.info({ signal }, 'draining: finishing in-flight activities, then exiting');
       worker.shutdown();
     });
   }
+
   logger.info(
     {
       address: connectionOptions.address,

@@ -61,21 +61,30 @@ async function main(): Promise<void> {
     'API listening',
   );
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.info({ signal }, 'draining: finishing in-flight requests, then exiting');
-      void (async () => {
-        await server.close();
-        await embedded?.stop();
-        await connection.close();
-        await seer.close();
-        logger.info('API stopped');
-      })().catch((err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exitCode = 1;
-      });
+  // One drain, whichever signal comes first or how often (a terminal's Ctrl-C, then a supervisor).
+  let draining: Promise<void> | undefined;
+  const drain = (why: string) => {
+    draining ??= (async () => {
+      logger.info({ why }, 'draining: finishing in-flight requests, then exiting');
+      await server.close();
+      await embedded?.stop();
+      await connection.close();
+      await seer.close();
+      logger.info('API stopped');
+    })().catch((err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exitCode = 1;
     });
-  }
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => drain(signal));
+  embedded?.failed.then(
+    (err) => {
+      logger.error({ err }, 'the embedded worker failed; stopping the API');
+      process.exitCode = 1;
+      drain('embedded worker failed');
+    },
+    () => undefined,
+  );
 }
 
 /**
@@ -89,7 +98,7 @@ async function startEmbeddedWorker(
   namespace: string,
   seer: SeerClient,
   logger: Logger,
-): Promise<{ client: Client; stop: () => Promise<void> }> {
+): Promise<{ client: Client; failed: Promise<unknown>; stop: () => Promise<void> }> {
   Runtime.install({ logger: temporalLogger(logger), shutdownSignals: [] });
   const native = await NativeConnection.connect(connectionOptions);
   const dataConverter = dataConverterFor(config.payloadKeys);
@@ -105,13 +114,21 @@ async function startEmbeddedWorker(
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   });
   const running = worker.run();
+  // Resolves with the error if the worker dies on its own; never rejects.
+  const failed = new Promise<unknown>((resolve) => {
+    running.catch(resolve);
+  });
   logger.info({ task_queue: config.temporal.taskQueue }, 'embedded worker started (eager starts)');
   return {
     client: new Client({ connection: native, namespace, dataConverter }),
+    failed,
     async stop() {
-      worker.shutdown();
-      await running;
-      await native.close();
+      try {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running.catch(() => undefined);
+      } finally {
+        await native.close();
+      }
     },
   };
 }

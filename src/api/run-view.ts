@@ -97,7 +97,8 @@ export function runViewOf(run: RunExecution, sentByPendingAttempt: number | null
     status,
     run_id: status === SeerRunStatus.LIVE ? (attrs.get(SearchAttr.runId) ?? null) : null,
     failure,
-    attempts: recordedAttempts ?? (closed ? 0 : localAttempts + (sentByPendingAttempt ?? 0)),
+    // A run closed from outside (terminated, cancelled) recorded no total: count what is known.
+    attempts: recordedAttempts ?? localAttempts + (closed ? 0 : (sentByPendingAttempt ?? 0)),
     started_at: run.startTime.toISOString(),
     closed_at: run.closeTime?.toISOString() ?? null,
   };

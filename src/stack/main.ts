@@ -115,12 +115,39 @@ async function main(): Promise<void> {
     process.stdout.write('stopped.\n');
     process.exit(code);
   };
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  // The children run in their own process groups, so a terminal's Ctrl-C reaches only us (and
+  // npm/tsx in front of us, which may relay it: one press can arrive twice). The first signal stops
+  // the children in order; another one a few seconds later says "now": they are killed outright.
+  let firstSignalAt = 0;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (!stopping) {
+        firstSignalAt = Date.now();
+        return void stopAll(0);
+      }
+      if (Date.now() - firstSignalAt < 2_000) return;
+      process.stdout.write('\nkilling the stack now\n');
+      void starting.then((stack) => {
+        for (const pid of Object.values(stack.processes)) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // Already gone.
+          }
+        }
+        rmSync(LOCK, { force: true });
+        process.exit(1);
+      });
+    });
+  }
 
   try {
     const stack = await starting;
-    for (const child of stack.children) {
+    const watched = [
+      ...stack.children.map((c) => ({ name: c.name, exited: c.exited })),
+      ...(stack.server ? [{ name: 'temporal', exited: stack.server.exited }] : []),
+    ];
+    for (const child of watched) {
       void child.exited.then((code) => {
         if (!stopping) {
           process.stderr.write(`${child.name} exited unexpectedly (${code}); stopping the stack\n`);

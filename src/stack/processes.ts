@@ -23,9 +23,12 @@ export function spawnEntry(
   env: NodeJS.ProcessEnv,
   onLine: (line: string) => void = prefixer(name),
 ): ManagedProcess {
+  // Its own process group: a terminal's Ctrl-C reaches the stack, which stops its children in
+  // order (API first, Temporal last) instead of all of them at once.
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', onLine);

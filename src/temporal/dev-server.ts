@@ -45,6 +45,8 @@ export interface DevServer {
   uiUrl: string | null;
   version: string;
   process: ChildProcess;
+  /** Resolves with the exit code (or signal) when the server process ends, for whatever reason. */
+  exited: Promise<number | string | null>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -89,7 +91,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const logFd = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
   const out = options.onLine ? 'pipe' : logFd;
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', out, out] });
+  // Its own process group: a terminal's Ctrl-C reaches whoever started it, who stops it in order.
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', out, out], detached: true });
   if (typeof logFd === 'number') closeSync(logFd);
   if (options.onLine) {
     for (const stream of [child.stdout, child.stderr]) {
@@ -99,16 +102,19 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   // If our process exits without stopping the server (a crash, process.exit), take it along.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.once('exit', (code, signal) => {
       process.off('exit', killOnExit);
-      resolve();
+      resolve(code ?? signal);
     }),
   );
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    // A server that ignores or stalls on SIGTERM must not hold up whoever is stopping it.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
+    clearTimeout(timer);
   };
 
   try {
@@ -128,6 +134,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     uiUrl: uiPortIndex >= 0 ? `http://${ip}:${args[uiPortIndex + 1]}` : null,
     version: await cliVersion(options.cliPath),
     process: child,
+    exited,
     stop,
   };
 }
