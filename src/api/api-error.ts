@@ -1,6 +1,7 @@
-// The errors the API answers on purpose: a status, a stable code, a sentence for humans and the
-// body fields the spec adds. Thrown by routes and hooks; the one error handler sends them.
+// The API's 400 `invalid_request` with its `issues` list (the error class itself, HttpError, is
+// shared with the codec server). Thrown by routes and hooks; the one error handler sends them.
 import type { z } from 'zod';
+import { HttpError } from '../http/http-error';
 
 export interface Issue {
   /** Dotted path into the body (`request.organization_id`), or the parameter or header name. */
@@ -8,27 +9,13 @@ export interface Issue {
   message: string;
 }
 
-export class ApiError extends Error {
-  override name = 'ApiError';
-
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    readonly detail: string,
-    readonly fields: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(detail);
-  }
-}
-
 /** 400 `invalid_request` whose detail names the first problem and whose `issues` list them all. */
-export function invalidRequest(where: string, issues: Issue[]): ApiError {
+export function invalidRequest(where: string, issues: Issue[]): HttpError {
   const first = issues[0];
   const detail = first
     ? `${where} is invalid: ${first.path ? `${first.path}: ` : ''}${first.message}`
     : `${where} is invalid`;
-  return new ApiError(400, 'invalid_request', detail, { issues });
+  return new HttpError(400, 'invalid_request', detail, { issues });
 }
 
 export function pathText(path: ReadonlyArray<PropertyKey>): string {

@@ -1,25 +1,19 @@
-// Bearer-token auth for /v1 (spec §3): SEER_RUNS_API_TOKENS maps tokens to organizations. Tokens
-// are compared as SHA-256 digests in constant time, so neither length nor prefix leaks by timing.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// Bearer-token auth for /v1 (spec §3): SEER_RUNS_API_TOKENS maps tokens to organizations, compared
+// in constant time (src/http/bearer.ts).
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { orgSetHas, type ApiTokens, type OrgSet } from '../config';
-import { ApiError } from './api-error';
-
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
-
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
-}
+import { bearerToken, sameDigest, tokenDigest } from '../http/bearer';
+import { HttpError } from '../http/http-error';
 
 /** The organizations a presented token may act for, or null for an unknown token. */
 export function tokenLookup(tokens: ApiTokens): (presented: string) => OrgSet | null {
-  const known = [...tokens].map(([token, orgs]) => ({ digest: digest(token), orgs }));
+  const known = [...tokens].map(([token, orgs]) => ({ digest: tokenDigest(token), orgs }));
   return (presented) => {
-    const candidate = digest(presented);
+    const candidate = tokenDigest(presented);
     let match: OrgSet | null = null;
     // No early exit: every configured token is compared, whichever matches.
     for (const entry of known) {
-      if (timingSafeEqual(entry.digest, candidate)) match = entry.orgs;
+      if (sameDigest(entry.digest, candidate)) match = entry.orgs;
     }
     return match;
   };
@@ -43,11 +37,11 @@ export function requireToken(tokens: ApiTokens) {
 function refusal(
   request: FastifyRequest,
   lookup: (presented: string) => OrgSet | null,
-): ApiError | undefined {
-  const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+): HttpError | undefined {
+  const token = bearerToken(request.headers.authorization);
   const orgs = token === undefined ? null : lookup(token);
   if (orgs === null) {
-    return new ApiError(
+    return new HttpError(
       401,
       'unauthorized',
       'send a valid token as "Authorization: Bearer <token>"',
@@ -59,7 +53,7 @@ function refusal(
   const organization = (request.params as Record<string, string | undefined>).organization_id;
   if (organization !== undefined && /^\d+$/.test(organization)) {
     if (!orgSetHas(orgs, Number(organization))) {
-      return new ApiError(
+      return new HttpError(
         403,
         'forbidden',
         `this token may not act for organization ${organization}`,

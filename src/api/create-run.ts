@@ -5,7 +5,8 @@ import { v4 as uuidv4 } from 'uuid';
 import { orgSetHas, type Config } from '../config';
 import { assertNever, FailureReason, seerRouteFor, type SeerRunInput } from '../domain';
 import type { SeerClient } from '../seer/client';
-import { ApiError, invalidRequest } from './api-error';
+import { HttpError } from '../http/http-error';
+import { invalidRequest } from './api-error';
 import { bodySha256, runUuidFor } from './idempotency';
 import type { ApiMetrics } from './metrics';
 import type { RunAnswer } from './outcome-to-http';
@@ -89,7 +90,7 @@ async function retry(post: BoundPost, retryToken: string): Promise<RunAnswer> {
   if (args.idempotencyKey !== undefined) {
     const keyed = runUuidFor(args.organizationId, args.idempotencyKey);
     if (keyed !== retryToken) {
-      throw new ApiError(
+      throw new HttpError(
         422,
         'retry_token_mismatch',
         'the retry_token and the Idempotency-Key name different runs; send one of them, or both for the same run',
@@ -186,7 +187,7 @@ async function refuseReusedKey(post: BoundPost, runUuid: string): Promise<void> 
 
 function assertSameBody(post: BoundPost, runUuid: string, recorded: string | null): void {
   if (recorded === null || recorded === post.bodySha256) return;
-  throw new ApiError(
+  throw new HttpError(
     422,
     'idempotency_key_reused',
     'this Idempotency-Key already names a run made from a different body; use a new key for a new run',
@@ -194,8 +195,8 @@ function assertSameBody(post: BoundPost, runUuid: string, recorded: string | nul
   );
 }
 
-export function runNotFound(runUuid: string, organizationId: number): ApiError {
-  return new ApiError(
+export function runNotFound(runUuid: string, organizationId: number): HttpError {
+  return new HttpError(
     404,
     'run_not_found',
     `no run ${runUuid} for organization ${organizationId} (it may never have been made, or Temporal no longer retains it)`,

@@ -2,7 +2,8 @@
 // own errors are matched by their FST_ERR_* codes; a 5xx never carries the error's message.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ApiError, invalidRequest, pathText, type Issue } from './api-error';
+import { fastifyClientError, HttpError } from '../http/http-error';
+import { invalidRequest, pathText, type Issue } from './api-error';
 import { httpAnswerFor } from './outcome-to-http';
 
 const WHERE: Record<string, string> = {
@@ -44,12 +45,12 @@ function validationIssues(
 }
 
 /** The answer for an error, or null when it is ours to hide (a 5xx). */
-export function apiErrorOf(err: FastifyError | Error, bodyLimit: number): ApiError | null {
-  if (err instanceof ApiError) return err;
+export function apiErrorOf(err: FastifyError | Error, bodyLimit: number): HttpError | null {
+  if (err instanceof HttpError) return err;
   if (err.name === 'TemporalUnavailableError') {
     const answer = httpAnswerFor({ kind: 'temporal_unavailable' });
     const { error, detail, ...fields } = answer.body as { error: string; detail: string };
-    return new ApiError(answer.status, error, detail, fields, answer.headers);
+    return new HttpError(answer.status, error, detail, fields, answer.headers);
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const context = (err as { validationContext?: string }).validationContext ?? 'body';
@@ -58,30 +59,9 @@ export function apiErrorOf(err: FastifyError | Error, bodyLimit: number): ApiErr
       validationIssues(context, err.validation),
     );
   }
-  const { code, statusCode } = err as FastifyError;
-  switch (code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError(413, 'payload_too_large', `the body is larger than ${bodyLimit} bytes`);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError(
-        415,
-        'unsupported_media_type',
-        'send the body as JSON with "Content-Type: application/json"',
-      );
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return invalidRequest('the request body', [
-        { path: '', message: 'is empty; expected a JSON object' },
-      ]);
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return invalidRequest('the request body', [{ path: '', message: 'is not valid JSON' }]);
-    default:
-      break;
-  }
-  // Other client errors Fastify raises (bad URL, bad Content-Length...) carry safe messages.
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return new ApiError(statusCode, 'invalid_request', err.message);
-  }
-  return null;
+  return fastifyClientError(err, bodyLimit, (problem) =>
+    invalidRequest('the request body', [{ path: '', message: problem }]),
+  );
 }
 
 export function errorHandlerFor(bodyLimit: number) {

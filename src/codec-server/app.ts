@@ -1,6 +1,5 @@
 // The codec server (Temporal's remote codec protocol): the Web UI and `temporal --codec-endpoint`
 // POST encrypted payloads to /decode (and clear ones to /encode). Built as an app; main.ts listens.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -16,6 +15,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { bearerToken, sameDigest, tokenDigest } from '../http/bearer';
+import { fastifyClientError, HttpError } from '../http/http-error';
 import { AesGcmPayloadCodec, PayloadCodecError, type PayloadKey } from '../temporal/codec';
 
 export interface CodecServerDeps {
@@ -54,28 +55,12 @@ export const PayloadsJson = z.object({
 
 const ErrorBody = z.object({ error: z.string(), detail: z.string() });
 
-class CodecServerError extends Error {
-  override name = 'CodecServerError';
-
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    readonly detail: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(detail);
-  }
-}
-
-const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
-
 /** The codec routes with their CORS, auth and error handling, as a plugin. */
 export const codecServer: FastifyPluginCallback<CodecServerDeps> = (app, deps, done) => {
   const codec = new AesGcmPayloadCodec(deps.keys);
   const origins: ReadonlySet<string> = new Set(deps.corsOrigins);
   // Digests have one length, so timingSafeEqual leaks neither the token's length nor a prefix.
-  const expected = deps.token === null ? null : digest(deps.token);
+  const expected = deps.token === null ? null : tokenDigest(deps.token);
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -94,7 +79,7 @@ export const codecServer: FastifyPluginCallback<CodecServerDeps> = (app, deps, d
     if (origin === undefined) return next();
     if (!origins.has(origin)) {
       return next(
-        new CodecServerError(
+        new HttpError(
           403,
           'origin_not_allowed',
           `the origin ${origin} is not in CODEC_CORS_ORIGINS`,
@@ -112,13 +97,14 @@ export const codecServer: FastifyPluginCallback<CodecServerDeps> = (app, deps, d
   // Browsers send preflights without credentials, so OPTIONS is exempt.
   app.addHook('onRequest', (request, _reply, next) => {
     if (expected === null || request.method === 'OPTIONS') return next();
-    const presented = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return next();
+    const presented = bearerToken(request.headers.authorization);
+    if (presented !== undefined && sameDigest(tokenDigest(presented), expected)) return next();
     next(
-      new CodecServerError(
+      new HttpError(
         401,
         'unauthorized',
         'send the codec server token as "Authorization: Bearer <token>"',
+        {},
         { 'www-authenticate': 'Bearer' },
       ),
     );
@@ -160,50 +146,31 @@ export const codecServer: FastifyPluginCallback<CodecServerDeps> = (app, deps, d
   done();
 };
 
-function answerFor(err: FastifyError | Error): CodecServerError | null {
-  if (err instanceof CodecServerError) return err;
+function answerFor(err: FastifyError | Error): HttpError | null {
+  if (err instanceof HttpError) return err;
   if (err instanceof PayloadCodecError) {
-    return new CodecServerError(400, 'undecodable_payload', err.message);
+    return new HttpError(400, 'undecodable_payload', err.message);
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const first = err.validation[0];
     const path = (first?.instancePath ?? '').split('/').filter(Boolean).join('.');
     const problem = first?.message ?? 'is invalid';
-    return new CodecServerError(
+    return new HttpError(
       400,
       'invalid_request',
       `the request body is invalid: ${path ? `${path}: ` : ''}${problem}`,
     );
   }
-  const { code, statusCode } = err as FastifyError;
-  switch (code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new CodecServerError(
-        413,
-        'payload_too_large',
-        `the body is larger than ${BODY_LIMIT_BYTES} bytes; send fewer payloads at a time`,
-      );
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new CodecServerError(
-        415,
-        'unsupported_media_type',
-        'send the body as JSON with "Content-Type: application/json"',
-      );
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new CodecServerError(
+  return fastifyClientError(
+    err,
+    BODY_LIMIT_BYTES,
+    () =>
+      new HttpError(
         400,
         'invalid_request',
         'the request body is not JSON like {"payloads": [...]}',
-      );
-    default:
-      break;
-  }
-  // Fastify's other client errors (bad URL, bad Content-Length...) carry safe messages.
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return new CodecServerError(statusCode, 'invalid_request', err.message);
-  }
-  return null;
+      ),
+  );
 }
 
 function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
