@@ -48,6 +48,25 @@ export default tseslint.config(
     },
   },
   {
+    // The fake Seer is an independent witness of the Seer contract (src/fake-seer/README.md):
+    // it may not share the client's code or the domain's run types, or it would agree with their bugs.
+    files: ['src/fake-seer/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(src/)?(seer|domain)(/|$)',
+              message:
+                'the fake Seer keeps its own contract: import nothing from src/seer or src/domain',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['eslint.config.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
