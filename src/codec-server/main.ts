@@ -2,7 +2,17 @@
 // keys, never Seer's secrets), the app on CODEC_SERVER_PORT, a bounded graceful stop on SIGTERM.
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { ConfigError } from '../config';
+import {
+  envSchema,
+  keptEmpty,
+  LogLevel,
+  orExit,
+  parseEnv,
+  Port,
+  required,
+  requiredInProduction,
+  withDefault,
+} from '../config';
 import { createLogger } from '../logger';
 import { PayloadKeys, type PayloadKey } from '../temporal/codec';
 import { buildCodecServer } from './app';
@@ -36,19 +46,18 @@ const Origins = z.string().transform((text, ctx): string[] => {
   return origins;
 });
 
-const Env = z.object({
-  NODE_ENV: z.string().optional(),
-  PAYLOAD_ENCRYPTION_KEYS: PayloadKeys.optional(),
-  CODEC_SERVER_PORT: z
-    .string()
-    .regex(/^\d+$/, 'expected a whole number')
-    .transform(Number)
-    .pipe(z.int().min(0).max(65_535))
-    .default(8089),
-  CODEC_SERVER_TOKEN: z.string().min(1).optional(),
-  CODEC_CORS_ORIGINS: Origins.default(DEV_UI_ORIGINS),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+const CODEC_SERVER_ENV = {
+  PAYLOAD_ENCRYPTION_KEYS: required(PayloadKeys, 'without keys there is nothing to decode'),
+  CODEC_SERVER_PORT: withDefault(Port, 8089),
+  CODEC_SERVER_TOKEN: requiredInProduction(z.string().min(1), {
+    value: null,
+    warning: 'the codec server decrypts for anyone who reaches it, so it listens on 127.0.0.1 only',
+  }),
+  // Empty: no browser origin may call, only the CLI.
+  CODEC_CORS_ORIGINS: withDefault(Origins, DEV_UI_ORIGINS, { emptyIsAValue: true }),
+  LOG_LEVEL: withDefault(LogLevel, 'info'),
+};
+const Env = envSchema(CODEC_SERVER_ENV);
 
 export interface CodecServerConfig {
   keys: PayloadKey[];
@@ -57,45 +66,17 @@ export interface CodecServerConfig {
   host: string;
   token: string | null;
   corsOrigins: string[];
-  logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+  logLevel: LogLevel;
   warnings: string[];
 }
 
 export function loadCodecServerConfig(env: NodeJS.ProcessEnv = process.env): CodecServerConfig {
-  // Empty counts as unset, except CODEC_CORS_ORIGINS, where empty means "no browser origin".
-  const values = Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
-  );
-  if (env.CODEC_CORS_ORIGINS === '') values.CODEC_CORS_ORIGINS = '';
-  const parsed = Env.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(
-      `invalid configuration: ${String(issue.path[0] ?? 'environment')}: ${issue.message}`,
-    );
-  }
-  const e = parsed.data;
-  if (!e.PAYLOAD_ENCRYPTION_KEYS) {
-    throw new ConfigError(
-      'invalid configuration: PAYLOAD_ENCRYPTION_KEYS: required; without keys there is nothing to decode',
-    );
-  }
-  const warnings: string[] = [];
-  if (!e.CODEC_SERVER_TOKEN) {
-    if (e.NODE_ENV === 'production') {
-      throw new ConfigError(
-        'invalid configuration: CODEC_SERVER_TOKEN: required when NODE_ENV=production',
-      );
-    }
-    warnings.push(
-      'CODEC_SERVER_TOKEN is not set: the codec server decrypts for anyone who reaches it, so it listens on 127.0.0.1 only',
-    );
-  }
+  const { values: e, warnings } = parseEnv(Env, env, keptEmpty(CODEC_SERVER_ENV));
   return {
     keys: e.PAYLOAD_ENCRYPTION_KEYS,
     port: e.CODEC_SERVER_PORT,
     host: e.CODEC_SERVER_TOKEN ? '0.0.0.0' : '127.0.0.1',
-    token: e.CODEC_SERVER_TOKEN ?? null,
+    token: e.CODEC_SERVER_TOKEN,
     corsOrigins: e.CODEC_CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     warnings,
@@ -103,14 +84,7 @@ export function loadCodecServerConfig(env: NodeJS.ProcessEnv = process.env): Cod
 }
 
 async function main(): Promise<void> {
-  let config: CodecServerConfig;
-  try {
-    config = loadCodecServerConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  }
+  const config = orExit(() => loadCodecServerConfig());
   const logger = createLogger(config.logLevel, 'codec-server');
   for (const warning of config.warnings) logger.warn(warning);
 

@@ -2,40 +2,43 @@
 // SEER_SHARED_SECRET (spec §6); stops gracefully on SIGTERM and SIGINT.
 import pino from 'pino';
 import { z } from 'zod';
-import { ConfigError, DEV_SECRET, intIn, LogLevel, orExit, parseEnv, Port } from '../config';
+import {
+  DEV_SECRET,
+  envSchema,
+  intIn,
+  LogLevel,
+  orExit,
+  parseEnv,
+  Port,
+  requiredInProduction,
+  withDefault,
+} from '../config';
 import { startFakeSeer } from './server';
 
 const Switch = z.enum(['1', 'on', '0', 'off'], { error: 'expected 1, on, 0 or off' });
 
-const Env = z.object({
-  NODE_ENV: z.string().optional(),
-  FAKE_SEER_PORT: Port.default(9090),
-  FAKE_SEER_LATENCY_MS: intIn(0, 600_000).default(0),
-  FAKE_SEER_FIRST_RUN_ID: intIn(0, Number.MAX_SAFE_INTEGER).default(1),
-  FAKE_SEER_CONTROL: Switch.transform((value) => value === '1' || value === 'on').default(false),
-  SEER_SHARED_SECRET: z.string().optional(),
-  LOG_LEVEL: LogLevel.default('info'),
+const Env = envSchema({
+  FAKE_SEER_PORT: withDefault(Port, 9090),
+  FAKE_SEER_LATENCY_MS: withDefault(intIn(0, 600_000), 0),
+  FAKE_SEER_FIRST_RUN_ID: withDefault(intIn(0, Number.MAX_SAFE_INTEGER), 1),
+  FAKE_SEER_CONTROL: withDefault(
+    Switch.transform((value) => value === '1' || value === 'on'),
+    false,
+  ),
+  SEER_SHARED_SECRET: requiredInProduction(z.string(), {
+    value: DEV_SECRET,
+    warning: `using the development secret "${DEV_SECRET}"`,
+  }),
+  LOG_LEVEL: withDefault(LogLevel, 'info'),
 });
 
-function loadEnv(): z.infer<typeof Env> {
-  const env = parseEnv(Env, process.env);
-  if (env.NODE_ENV === 'production' && env.SEER_SHARED_SECRET === undefined) {
-    throw new ConfigError(
-      'invalid configuration: SEER_SHARED_SECRET: required when NODE_ENV=production',
-    );
-  }
-  return env;
-}
-
 async function main(): Promise<void> {
-  const env = orExit(loadEnv);
+  const { values: env, warnings } = orExit(() => parseEnv(Env, process.env));
   const logger = pino({ level: env.LOG_LEVEL, base: { process: 'fake-seer' } });
-  if (env.SEER_SHARED_SECRET === undefined) {
-    logger.warn(`SEER_SHARED_SECRET is not set: using the development secret "${DEV_SECRET}"`);
-  }
+  for (const warning of warnings) logger.warn(warning);
   const seer = await startFakeSeer({
     port: env.FAKE_SEER_PORT,
-    sharedSecret: env.SEER_SHARED_SECRET ?? DEV_SECRET,
+    sharedSecret: env.SEER_SHARED_SECRET,
     latencyMs: env.FAKE_SEER_LATENCY_MS,
     firstRunId: env.FAKE_SEER_FIRST_RUN_ID,
     control: env.FAKE_SEER_CONTROL,

@@ -1,0 +1,79 @@
+// Schemas for the shapes an environment variable takes (durations, bounded integers, ports,
+// organization lists, the API tokens JSON, log levels, on/off), shared by every process's table.
+import { z } from 'zod';
+
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `500ms`, `30s`, `24h`, `7d` as milliseconds, more than zero. */
+export const Duration = z.string().transform((text, ctx) => {
+  const match = DURATION.exec(text.trim());
+  const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0;
+  if (ms <= 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration like 30s, 24h or 7d, got "${text}"`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A decimal whole number in [min, max], from an env string. */
+export const intIn = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.int().min(min).max(max));
+
+export const Port = intIn(0, 65_535);
+
+/** `*` = every organization, empty = none, else comma-separated ids. */
+export type OrgSet = { kind: 'all' } | { kind: 'some'; ids: ReadonlySet<number> };
+export const OrgList = z.string().transform((text, ctx): OrgSet => {
+  const trimmed = text.trim();
+  if (trimmed === '*') return { kind: 'all' };
+  const parts = trimmed === '' ? [] : trimmed.split(',').map((p) => p.trim());
+  const ids = new Set<number>();
+  for (const part of parts) {
+    if (!/^\d+$/.test(part)) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not an organization id` });
+      return z.NEVER;
+    }
+    ids.add(Number(part));
+  }
+  return { kind: 'some', ids };
+});
+
+export function orgSetHas(set: OrgSet, orgId: number): boolean {
+  return set.kind === 'all' || set.ids.has(orgId);
+}
+
+/** Token → the organizations it may act for. */
+export type ApiTokens = ReadonlyMap<string, OrgSet>;
+export const ApiTokensJson = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON like {"<token>": [1, 2] | "*"}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().min(1), z.union([z.literal('*'), z.array(z.int().nonnegative())])))
+  .transform(
+    (record): ApiTokens =>
+      new Map(
+        Object.entries(record).map(([token, orgs]) => [
+          token,
+          orgs === '*' ? { kind: 'all' } : { kind: 'some', ids: new Set(orgs) },
+        ]),
+      ),
+  );
+
+export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+export type LogLevel = z.infer<typeof LogLevel>;
+
+export const OnOff = z.enum(['on', 'off']).transform((v) => v === 'on');

@@ -1,0 +1,157 @@
+// The env-reading toolkit: a process declares each variable once, in one table (schema, and what an
+// unset variable means in development and in production); a bad value stops it with one line.
+import { z } from 'zod';
+import { assertNever } from '../domain';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** What an unset variable means. */
+export type WhenUnset<T> =
+  /** The same default in every environment (the spec's). */
+  | { kind: 'default'; value: T }
+  /** Nothing: the process reads undefined. */
+  | { kind: 'absent' }
+  /** A stand-in for development, warned about at start; production must set the variable. */
+  | { kind: 'dev-only'; value: T; warning: string }
+  /** Every environment must set the variable. */
+  | { kind: 'required'; why: string };
+
+/** One row of a process's table. */
+export interface EnvVar<T> {
+  schema: z.ZodType<T, string>;
+  whenUnset: WhenUnset<T>;
+  /** Empty counts as unset (shells and compose files leave empties) unless it is a value here. */
+  emptyIsAValue: boolean;
+}
+
+export function withDefault<T>(
+  schema: z.ZodType<T, string>,
+  value: NoInfer<T>,
+  options: { emptyIsAValue?: boolean } = {},
+): EnvVar<T> {
+  return {
+    schema,
+    whenUnset: { kind: 'default', value },
+    emptyIsAValue: options.emptyIsAValue ?? false,
+  };
+}
+
+export function optional<T>(schema: z.ZodType<T, string>): EnvVar<T | undefined> {
+  return { schema, whenUnset: { kind: 'absent' }, emptyIsAValue: false };
+}
+
+export function requiredInProduction<T, D = T>(
+  schema: z.ZodType<T, string>,
+  dev: { value: D; warning: string },
+): EnvVar<T | D> {
+  return { schema, whenUnset: { kind: 'dev-only', ...dev }, emptyIsAValue: false };
+}
+
+export function required<T>(schema: z.ZodType<T, string>, why: string): EnvVar<T> {
+  return { schema, whenUnset: { kind: 'required', why }, emptyIsAValue: false };
+}
+
+// `any` because a row's value type varies by row; envSchema's result types each one exactly.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EnvTable = Record<string, EnvVar<any>>;
+
+export type EnvValues<Table extends EnvTable> = {
+  [Name in keyof Table]: Table[Name] extends EnvVar<infer T> ? T : never;
+};
+
+/** A table read against NODE_ENV: the values, and the development stand-ins in use. */
+export interface Env<Table extends EnvTable> {
+  production: boolean;
+  values: EnvValues<Table>;
+  warnings: string[];
+}
+
+/**
+ * The zod schema of a table. Bad values fail first, in table order; then unset variables, in
+ * table order, each failing with its own name when production (or every environment) needs it.
+ */
+export function envSchema<Table extends EnvTable>(table: Table) {
+  const rows = Object.entries(table);
+  const shape = Object.fromEntries(rows.map(([name, row]) => [name, row.schema.optional()]));
+  return z
+    .object({ NODE_ENV: z.string().optional(), ...shape })
+    .transform((given: Record<string, unknown>, ctx): Env<Table> => {
+      const production = given.NODE_ENV === 'production';
+      const values: Record<string, unknown> = {};
+      const warnings: string[] = [];
+      for (const [name, { whenUnset }] of rows) {
+        if (given[name] !== undefined) {
+          values[name] = given[name];
+          continue;
+        }
+        switch (whenUnset.kind) {
+          case 'default':
+            values[name] = whenUnset.value;
+            break;
+          case 'absent':
+            break;
+          case 'dev-only':
+            if (production) {
+              ctx.addIssue({
+                code: 'custom',
+                path: [name],
+                message: 'required when NODE_ENV=production',
+              });
+            } else {
+              values[name] = whenUnset.value;
+              warnings.push(`${name} is not set: ${whenUnset.warning}`);
+            }
+            break;
+          case 'required':
+            ctx.addIssue({ code: 'custom', path: [name], message: `required; ${whenUnset.why}` });
+            break;
+          default:
+            assertNever(whenUnset);
+        }
+      }
+      return { production, values: values as EnvValues<Table>, warnings };
+    });
+}
+
+/** The variables of a table whose empty value means something, for parseEnv. */
+export function keptEmpty(table: EnvTable): string[] {
+  return Object.entries(table)
+    .filter(([, row]) => row.emptyIsAValue)
+    .map(([name]) => name);
+}
+
+/** Parses `env` with `schema`, or throws a ConfigError naming the first bad variable. */
+export function parseEnv<T extends z.ZodType>(
+  schema: T,
+  env: NodeJS.ProcessEnv,
+  keepEmpty: readonly string[] = [],
+): z.infer<T> {
+  const values = Object.fromEntries(
+    Object.entries(env).filter(
+      (e): e is [string, string] => e[1] !== undefined && (e[1] !== '' || keepEmpty.includes(e[0])),
+    ),
+  );
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(
+      `invalid configuration: ${String(issue.path[0] ?? 'environment')}: ${issue.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Runs an env parse for an entry point: a ConfigError becomes one line on stderr and exit 1. */
+export function orExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,23 @@
+// Environment → typed configuration, validated once at start (spec §6). An invalid value stops
+// the process with one line naming the variable. Temporal's own connection settings come from
+// @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_TLS*, TEMPORAL_API_KEY, profiles).
+export {
+  ConfigError,
+  envSchema,
+  keptEmpty,
+  optional,
+  orExit,
+  parseEnv,
+  required,
+  requiredInProduction,
+  withDefault,
+} from './env';
+export { intIn, LogLevel, orgSetHas, Port, type ApiTokens, type OrgSet } from './env-values';
+export {
+  Config,
+  DEV_SECRET,
+  DEV_SEER_URL,
+  DEV_TOKEN,
+  loadConfig,
+  loadConfigOrExit,
+} from './service';

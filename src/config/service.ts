@@ -1,0 +1,101 @@
+// The service's configuration (the API and the worker read the same environment, spec §6): one
+// table of variables, and the schema whose transform turns it into the typed Config.
+import { z } from 'zod';
+import { PayloadKeys } from '../temporal/codec';
+import {
+  envSchema,
+  keptEmpty,
+  optional,
+  orExit,
+  parseEnv,
+  requiredInProduction,
+  withDefault,
+} from './env';
+import {
+  ApiTokensJson,
+  Duration,
+  intIn,
+  LogLevel,
+  OnOff,
+  OrgList,
+  Port,
+  type ApiTokens,
+} from './env-values';
+
+export const DEV_SECRET = 'dev-secret';
+export const DEV_TOKEN = 'dev-token';
+/** Where `npm run fake-seer` listens by default. */
+export const DEV_SEER_URL = 'http://127.0.0.1:9090';
+const DEV_API_TOKENS: ApiTokens = new Map([[DEV_TOKEN, { kind: 'all' }]]);
+
+// Row order is the order of the checks: the first bad or missing variable is the one reported.
+const SERVICE_ENV = {
+  TEMPORAL_ADDRESS: withDefault(z.string().min(1), '127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: withDefault(z.string().min(1), 'default'),
+  TEMPORAL_TASK_QUEUE: withDefault(z.string().min(1), 'seer-runs'),
+  SEER_SHARED_SECRET: requiredInProduction(z.string().min(1), {
+    value: DEV_SECRET,
+    warning: `using the development secret "${DEV_SECRET}"`,
+  }),
+  SEER_URL: requiredInProduction(z.url({ protocol: /^https?$/ }), {
+    value: DEV_SEER_URL,
+    warning: `using the fake Seer at ${DEV_SEER_URL}`,
+  }),
+  SEER_REQUEST_TIMEOUT_MS: withDefault(intIn(1, 600_000), 30_000),
+  // The one variable whose empty value means something: no organization is mirrored.
+  SEER_RUN_MIRROR_ORGS: withDefault(OrgList, { kind: 'all' }, { emptyIsAValue: true }),
+  SYNC_WAIT_TIMEOUT_MS: withDefault(intIn(1, 600_000), 10_000),
+  SEER_RUN_HEAL_WINDOW: withDefault(Duration, 24 * 3_600_000),
+  PORT: withDefault(Port, 8080),
+  SEER_RUNS_API_TOKENS: requiredInProduction(ApiTokensJson, {
+    value: DEV_API_TOKENS,
+    warning: `the development token "${DEV_TOKEN}" acts for every organization`,
+  }),
+  EXPLORER_INDEX_TRIGGER: withDefault(OnOff, true),
+  API_EMBEDDED_WORKER: withDefault(OnOff, false),
+  TEMPORAL_RETENTION: withDefault(Duration, 7 * 86_400_000),
+  WORKER_METRICS_PORT: withDefault(Port, 9464),
+  WORKER_SHUTDOWN_GRACE_MS: withDefault(intIn(0, 3_600_000), 30_000),
+  LOG_LEVEL: withDefault(LogLevel, 'info'),
+  PAYLOAD_ENCRYPTION_KEYS: optional(PayloadKeys),
+};
+
+export const Config = envSchema(SERVICE_ENV).transform(({ production, values: e, warnings }) => ({
+  production,
+  temporal: {
+    address: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    retentionMs: e.TEMPORAL_RETENTION,
+  },
+  seer: {
+    url: e.SEER_URL.replace(/\/+$/, ''),
+    sharedSecret: e.SEER_SHARED_SECRET,
+    requestTimeoutMs: e.SEER_REQUEST_TIMEOUT_MS,
+  },
+  mirrorOrgs: e.SEER_RUN_MIRROR_ORGS,
+  syncWaitTimeoutMs: e.SYNC_WAIT_TIMEOUT_MS,
+  healWindowMs: e.SEER_RUN_HEAL_WINDOW,
+  port: e.PORT,
+  apiTokens: e.SEER_RUNS_API_TOKENS,
+  explorerIndexTrigger: e.EXPLORER_INDEX_TRIGGER,
+  /** The API runs a worker on its own connection and starts runs eagerly. */
+  apiEmbeddedWorker: e.API_EMBEDDED_WORKER,
+  worker: { metricsPort: e.WORKER_METRICS_PORT, shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS },
+  logLevel: e.LOG_LEVEL,
+  /** Newest first; empty = payloads in clear. */
+  payloadKeys: e.PAYLOAD_ENCRYPTION_KEYS ?? [],
+  /** Things worth a warning at start (development stand-ins in use). */
+  warnings,
+}));
+export type Config = z.infer<typeof Config>;
+
+/** The service's configuration, or a ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return parseEnv(Config, env, keptEmpty(SERVICE_ENV));
+}
+
+/** For entry points: load, or print one line naming the variable and exit. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  return orExit(() => loadConfig(env));
+}
