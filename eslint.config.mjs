@@ -67,6 +67,33 @@ export default tseslint.config(
     },
   },
   {
+    // HTTP apart from Temporal: the API reaches Temporal only through src/temporal/client's gateway.
+    files: ['src/api/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@temporalio/*', '@grpc/*'],
+              message: 'ask Temporal through the RunGateway (src/temporal/client/gateway.ts)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The SDK's public API only: its lib/ files change without notice between releases.
+    files: ['src/temporal/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@temporalio/*/lib/*'], message: "use the SDK's public exports" }] },
+      ],
+    },
+  },
+  {
     files: ['eslint.config.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -1,5 +1,5 @@
-// The API's 400 `invalid_request` with its `issues` list (the error class itself, HttpError, is
-// shared with the codec server). Thrown by routes and hooks; the one error handler sends them.
+// The API's own error answers: 400 `invalid_request` with its `issues` list, and 404 `run_not_found`
+// (the error class itself, HttpError, is shared with the codec server). The one error handler sends them.
 import type { z } from 'zod';
 import { HttpError } from '../http/http-error';
 
@@ -40,4 +40,13 @@ export function issuesOf(
     }
     return [{ path: pathText(path), message: issue.message }];
   });
+}
+
+/** 404 for a run UUID that names no run of the organization (GET, or a POST's retry_token). */
+export function runNotFound(runUuid: string, organizationId: number): HttpError {
+  return new HttpError(
+    404,
+    'run_not_found',
+    `no run ${runUuid} for organization ${organizationId} (it may never have been made, or Temporal no longer retains it)`,
+  );
 }

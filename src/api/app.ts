@@ -1,4 +1,4 @@
-// Builds the HTTP API as a Fastify app from its dependencies (config, Temporal client, Seer
+// Builds the HTTP API as a Fastify app from its dependencies (config, the Temporal gateway, Seer
 // client, logger) and never listens: tests inject() or hand it to server.ts.
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
@@ -13,22 +13,19 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import type { Client } from '@temporalio/client';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config';
 import type { SeerClient } from '../seer/client';
+import type { RunGateway } from '../temporal/client/gateway';
 import { errorHandlerFor, notFound } from './error-handler';
 import { ApiMetrics } from './metrics';
-import { RunService } from './run-service';
 import { OPS_PATHS, opsRoutes } from './routes/ops';
 import { BODY_LIMIT_BYTES, seerRunsRoutes } from './routes/seer-runs';
 
 export interface AppDeps {
   config: Config;
-  /** On an ApiConnection (src/api/temporal-connection.ts). */
-  temporal: Client;
-  /** On the NativeConnection of the worker embedded in this process (API_EMBEDDED_WORKER). */
-  eagerTemporal?: Client;
+  /** Everything the API asks Temporal (src/temporal/client/connect.ts makes one). */
+  runs: RunGateway;
   /** For the direct path. */
   seer: Pick<SeerClient, 'startRun'>;
   /** A pino logger in production; typed as Fastify's so the app is a plain FastifyInstance. */
@@ -40,14 +37,7 @@ export interface AppDeps {
 /** The API as a plugin: error handling, metrics, OpenAPI and the route plugins. */
 export const seerRunsApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
   const metrics = new ApiMetrics(deps.metricsRegistry);
-  const runs = new RunService({
-    client: deps.temporal,
-    taskQueue: deps.config.temporal.taskQueue,
-    syncWaitTimeoutMs: deps.config.syncWaitTimeoutMs,
-    logger: deps.logger,
-    eagerClient: deps.eagerTemporal,
-    onEagerStart: () => metrics.eagerStarted(),
-  });
+  const { runs } = deps;
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

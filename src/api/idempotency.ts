@@ -1,7 +1,8 @@
-// How a POST names its run: the run UUID (v5 of the organization and Idempotency-Key, else a
-// fresh v4) and the body fingerprint that a reused key must match (spec §3).
+// How a POST names its run and the checks a reused name must pass (spec §3): the run UUID (v5 of
+// the organization and Idempotency-Key, else a fresh v4), the body fingerprint, and the two 422s.
 import { createHash } from 'node:crypto';
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
+import { HttpError } from '../http/http-error';
 import { canonicalJson } from './canonical-json';
 
 /** The spec's namespace: changing it would give every existing key a new run. */
@@ -16,4 +17,33 @@ export function runUuidFor(organizationId: number, idempotencyKey: string | unde
 /** SHA-256 (hex) of the body's RFC 8785 canonical JSON. */
 export function bodySha256(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex');
+}
+
+/** 422 when a retry_token and an Idempotency-Key are both sent and name different runs. */
+export function assertTokenMatchesKey(
+  organizationId: number,
+  idempotencyKey: string | undefined,
+  retryToken: string,
+): void {
+  if (idempotencyKey === undefined) return;
+  if (runUuidFor(organizationId, idempotencyKey) === retryToken) return;
+  throw new HttpError(
+    422,
+    'retry_token_mismatch',
+    'the retry_token and the Idempotency-Key name different runs; send one of them, or both for the same run',
+  );
+}
+
+/**
+ * 422 when the keyed run was made from another body. `recorded` is the run's body_sha256, null
+ * for a run started without one (which any body may join).
+ */
+export function assertSameBody(runUuid: string, recorded: string | null, sent: string): void {
+  if (recorded === null || recorded === sent) return;
+  throw new HttpError(
+    422,
+    'idempotency_key_reused',
+    'this Idempotency-Key already names a run made from a different body; use a new key for a new run',
+    { run_uuid: runUuid },
+  );
 }

@@ -1,18 +1,14 @@
 // Entry point of the API process (`npm run api`): config, Temporal and Seer clients, the app on
 // PORT; on SIGTERM/SIGINT it drains in-flight requests, then closes its clients.
-import { Client } from '@temporalio/client';
-import { NativeConnection, Runtime, type NativeConnectionOptions } from '@temporalio/worker';
-import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loadConfigOrExit, type Config } from '../config';
-import { createLogger, temporalLogger } from '../logger';
+import { loadConfigOrExit } from '../config';
+import { createLogger } from '../logger';
 import { SeerClient } from '../seer/client';
-import { dataConverterFor } from '../temporal/codec';
+import { connectRunGateway } from '../temporal/client/connect';
 import { temporalConnectConfig } from '../temporal/connection';
-import { createSeerRunsWorker } from '../temporal/worker';
+import { startEmbeddedWorker } from '../temporal/embedded-worker';
 import { buildApp } from './app';
 import { startServer } from './server';
-import { ApiConnection } from './temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -20,12 +16,6 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) logger.warn(warning);
 
   const { connectionOptions, namespace } = temporalConnectConfig(config);
-  const connection = ApiConnection.lazy(connectionOptions);
-  const temporal = new Client({
-    connection,
-    namespace,
-    dataConverter: dataConverterFor(config.payloadKeys),
-  });
   const seer = new SeerClient({
     baseUrl: config.seer.url,
     sharedSecret: config.seer.sharedSecret,
@@ -35,17 +25,28 @@ async function main(): Promise<void> {
   collectDefaultMetrics({ register: metricsRegistry });
 
   const embedded = config.apiEmbeddedWorker
-    ? await startEmbeddedWorker(config, connectionOptions, namespace, seer, logger)
+    ? await startEmbeddedWorker({
+        connectionOptions,
+        namespace,
+        taskQueue: config.temporal.taskQueue,
+        payloadKeys: config.payloadKeys,
+        shutdownGraceMs: config.worker.shutdownGraceMs,
+        bundlePath: process.env.WORKFLOW_BUNDLE_PATH,
+        seer,
+        logger,
+      })
     : undefined;
-
-  const app = buildApp({
-    config,
-    temporal,
-    ...(embedded ? { eagerTemporal: embedded.client } : {}),
-    seer,
+  const temporal = connectRunGateway({
+    connectionOptions,
+    namespace,
+    payloadKeys: config.payloadKeys,
+    taskQueue: config.temporal.taskQueue,
+    syncWaitTimeoutMs: config.syncWaitTimeoutMs,
     logger,
-    metricsRegistry,
+    eagerClient: embedded?.client,
   });
+
+  const app = buildApp({ config, runs: temporal.gateway, seer, logger, metricsRegistry });
   const server = await startServer(app, {
     host: '0.0.0.0',
     port: config.port,
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
       logger.info({ why }, 'draining: finishing in-flight requests, then exiting');
       await server.close();
       await embedded?.stop();
-      await connection.close();
+      await temporal.close();
       await seer.close();
       logger.info('API stopped');
     })().catch((err: unknown) => {
@@ -85,52 +86,6 @@ async function main(): Promise<void> {
     },
     () => undefined,
   );
-}
-
-/**
- * API_EMBEDDED_WORKER=on: a worker in this process on a NativeConnection that a Client shares, so
- * starts are eager (the start's answer carries the first workflow task, no matching hop). The
- * connection is made at start: in this mode the API needs Temporal up to start.
- */
-async function startEmbeddedWorker(
-  config: Config,
-  connectionOptions: NativeConnectionOptions,
-  namespace: string,
-  seer: SeerClient,
-  logger: Logger,
-): Promise<{ client: Client; failed: Promise<unknown>; stop: () => Promise<void> }> {
-  Runtime.install({ logger: temporalLogger(logger), shutdownSignals: [] });
-  const native = await NativeConnection.connect(connectionOptions);
-  const dataConverter = dataConverterFor(config.payloadKeys);
-  const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
-  const worker = await createSeerRunsWorker({
-    connection: native,
-    namespace,
-    taskQueue: config.temporal.taskQueue,
-    seer,
-    logger,
-    shutdownGraceMs: config.worker.shutdownGraceMs,
-    dataConverter,
-    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
-  });
-  const running = worker.run();
-  // Resolves with the error if the worker dies on its own; never rejects.
-  const failed = new Promise<unknown>((resolve) => {
-    running.catch(resolve);
-  });
-  logger.info({ task_queue: config.temporal.taskQueue }, 'embedded worker started (eager starts)');
-  return {
-    client: new Client({ connection: native, namespace, dataConverter }),
-    failed,
-    async stop() {
-      try {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running.catch(() => undefined);
-      } finally {
-        await native.close();
-      }
-    },
-  };
 }
 
 main().catch((err: unknown) => {

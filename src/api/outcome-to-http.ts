@@ -1,20 +1,7 @@
 // The spec §3 response table as one function: how a run's outcome (mirror or direct path) is
 // answered over HTTP. Change a row here and in its test; nothing else picks status codes for runs.
-import { assertNever, FailureReason, SeerRunStatus, type SeerRunFailure } from '../domain';
-
-export type RunAnswer =
-  /** Mirror path: the run is LIVE; `created` when this request started it. */
-  | { kind: 'live'; organizationId: number; runUuid: string; runId: number; created: boolean }
-  /** Direct path: Seer made a run, no SeerRun exists. */
-  | { kind: 'direct_live'; runId: number }
-  /** runUuid is null on the direct path. */
-  | { kind: 'failed'; runUuid: string | null; failure: SeerRunFailure }
-  /** Not LIVE in time, or the start may have reached Temporal: the client retries with the token. */
-  | { kind: 'pending'; runUuid: string }
-  /** Temporal could not be reached before anything was sent: nothing was started. */
-  | { kind: 'temporal_unavailable' }
-  /** Direct path: Seer answered 5xx/408/429 or could not be reached. */
-  | { kind: 'seer_unavailable'; seerStatus?: number; retryAfterMs?: number };
+import { assertNever, FailureReason, SeerRunStatus } from '../domain';
+import type { RunOutcome } from '../domain/run-outcome';
 
 export type HttpAnswer = {
   status: number;
@@ -71,29 +58,29 @@ export function runLocation(organizationId: number, runUuid: string): string {
   return `/v1/organizations/${organizationId}/seer-runs/${runUuid}`;
 }
 
-export function httpAnswerFor(answer: RunAnswer): HttpAnswer {
-  switch (answer.kind) {
+export function httpAnswerFor(outcome: RunOutcome): HttpAnswer {
+  switch (outcome.kind) {
     case 'live':
       return {
-        status: answer.created ? 201 : 200,
-        headers: answer.created
-          ? { location: runLocation(answer.organizationId, answer.runUuid) }
+        status: outcome.created ? 201 : 200,
+        headers: outcome.created
+          ? { location: runLocation(outcome.organizationId, outcome.runUuid) }
           : {},
-        body: { run_id: answer.runId, run_uuid: answer.runUuid, status: SeerRunStatus.LIVE },
+        body: { run_id: outcome.runId, run_uuid: outcome.runUuid, status: SeerRunStatus.LIVE },
       };
     case 'direct_live':
-      return { status: 200, headers: {}, body: { run_id: answer.runId, run_uuid: null } };
+      return { status: 200, headers: {}, body: { run_id: outcome.runId, run_uuid: null } };
     case 'failed': {
-      const code = failureCodeFor(answer.failure.reason);
+      const code = failureCodeFor(outcome.failure.reason);
       return {
         status: 502,
         headers: {},
         body: {
           error: code,
-          detail: `${FAILURE_DETAIL[code]} (${answer.failure.reason})`,
-          run_uuid: answer.runUuid,
-          reason: answer.failure.reason,
-          ...(code === 'seer_rejected' ? { seer_status: answer.failure.seer_status ?? null } : {}),
+          detail: `${FAILURE_DETAIL[code]} (${outcome.failure.reason})`,
+          run_uuid: outcome.runUuid,
+          reason: outcome.failure.reason,
+          ...(code === 'seer_rejected' ? { seer_status: outcome.failure.seer_status ?? null } : {}),
         },
       };
     }
@@ -105,7 +92,7 @@ export function httpAnswerFor(answer: RunAnswer): HttpAnswer {
           error: 'seer_run_pending',
           detail:
             'the run is not LIVE yet and keeps retrying; send the same body with this retry_token to wait for it again',
-          retry_token: answer.runUuid,
+          retry_token: outcome.runUuid,
         },
       };
     case 'temporal_unavailable':
@@ -121,16 +108,16 @@ export function httpAnswerFor(answer: RunAnswer): HttpAnswer {
       return {
         status: 502,
         headers:
-          answer.retryAfterMs === undefined
+          outcome.retryAfterMs === undefined
             ? {}
-            : { 'retry-after': String(Math.ceil(answer.retryAfterMs / 1000)) },
+            : { 'retry-after': String(Math.ceil(outcome.retryAfterMs / 1000)) },
         body: {
           error: 'seer_unavailable',
           detail: 'Seer is unavailable; the run was not created, try again later',
-          seer_status: answer.seerStatus ?? null,
+          seer_status: outcome.seerStatus ?? null,
         },
       };
     default:
-      return assertNever(answer);
+      return assertNever(outcome);
   }
 }

@@ -3,8 +3,9 @@
 import { Client } from '@temporalio/client';
 import { buildApp } from '../../src/api/app';
 import { startServer } from '../../src/api/server';
-import { ApiConnection } from '../../src/api/temporal-connection';
 import { loadConfig } from '../../src/config';
+import { ApiConnection } from '../../src/temporal/client/api-connection';
+import { RunGateway } from '../../src/temporal/client/gateway';
 import { bodyOf, ROUTE, startApi, uniqueOrgId, type ApiHarness } from '../support/api';
 import { testLogger } from '../support/temporal';
 
@@ -133,7 +134,12 @@ describe('the error handler', () => {
     const connection = ApiConnection.lazy({ address: '127.0.0.1:1' });
     const app = buildApp({
       config,
-      temporal: new Client({ connection }),
+      runs: new RunGateway({
+        client: new Client({ connection }),
+        taskQueue: config.temporal.taskQueue,
+        syncWaitTimeoutMs: config.syncWaitTimeoutMs,
+        logger: testLogger,
+      }),
       seer: {
         startRun: () => Promise.reject(new Error('secret: db password is hunter2')),
       },

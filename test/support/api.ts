@@ -5,10 +5,11 @@ import { Client, type ConnectionOptions } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config';
 import { buildApp } from '../../src/api/app';
 import { startServer, type RunningServer } from '../../src/api/server';
-import { ApiConnection } from '../../src/api/temporal-connection';
 import { RunType, seerRouteFor, type SeerRunView } from '../../src/domain';
 import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { SeerClient } from '../../src/seer/client';
+import { ApiConnection } from '../../src/temporal/client/api-connection';
+import { RunGateway } from '../../src/temporal/client/gateway';
 import { startTestWorker, testLogger, testServer, type TestWorker } from './temporal';
 
 type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
@@ -161,7 +162,13 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     sharedSecret: config.seer.sharedSecret,
     requestTimeoutMs: config.seer.requestTimeoutMs,
   });
-  const app = buildApp({ config, temporal, seer, logger: testLogger });
+  const runs = new RunGateway({
+    client: temporal,
+    taskQueue: config.temporal.taskQueue,
+    syncWaitTimeoutMs: config.syncWaitTimeoutMs,
+    logger: testLogger,
+  });
+  const app = buildApp({ config, runs, seer, logger: testLogger });
   const server = await startServer(app, {
     host: '127.0.0.1',
     port: 0,

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { bodySha256, RUN_UUID_NAMESPACE, runUuidFor } from '../../src/api/idempotency';
+import {
+  assertSameBody,
+  assertTokenMatchesKey,
+  bodySha256,
+  RUN_UUID_NAMESPACE,
+  runUuidFor,
+} from '../../src/api/idempotency';
 
 /** UUID v5 by hand (RFC 9562 §5.5), to check the library against the spec's definition. */
 function uuidV5(namespace: string, name: string): string {
@@ -43,5 +49,51 @@ describe('body_sha256', () => {
     expect(bodySha256({ type: 'explorer', request: { query: 'q', run_id: null } })).toBe(
       bodySha256({ request: { run_id: null, query: 'q' }, type: 'explorer' }),
     );
+  });
+});
+
+/** What `check` throws, or undefined. */
+function refusal(check: () => void): unknown {
+  try {
+    check();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+describe('a reused name', () => {
+  const keyed = runUuidFor(42, 'order-1234');
+
+  it('a retry_token may come with the Idempotency-Key that names the same run, or alone', () => {
+    expect(() => assertTokenMatchesKey(42, 'order-1234', keyed)).not.toThrow();
+    expect(() => assertTokenMatchesKey(42, undefined, keyed)).not.toThrow();
+  });
+
+  it('a retry_token and a key of another run are 422 retry_token_mismatch', () => {
+    for (const [org, key] of [
+      [42, 'order-9999'],
+      [43, 'order-1234'],
+    ] as const) {
+      expect(refusal(() => assertTokenMatchesKey(org, key, keyed))).toMatchObject({
+        statusCode: 422,
+        code: 'retry_token_mismatch',
+      });
+    }
+  });
+
+  it('a key whose run was made from another body is 422 idempotency_key_reused naming the run', () => {
+    expect(
+      refusal(() => assertSameBody(keyed, bodySha256({ a: 1 }), bodySha256({ a: 2 }))),
+    ).toMatchObject({
+      statusCode: 422,
+      code: 'idempotency_key_reused',
+      fields: { run_uuid: keyed },
+    });
+  });
+
+  it('the same body, or a run that recorded no body, passes', () => {
+    expect(() => assertSameBody(keyed, bodySha256({ a: 1 }), bodySha256({ a: 1 }))).not.toThrow();
+    expect(() => assertSameBody(keyed, null, bodySha256({ a: 2 }))).not.toThrow();
   });
 });

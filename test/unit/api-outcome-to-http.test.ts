@@ -69,13 +69,16 @@ describe('the response table (spec §3)', () => {
     ).toMatchObject({ run_uuid: null, reason: 'missing_run_id' });
   });
 
-  it('a pending run is 500 seer_run_pending with Retry-After and its retry_token', () => {
-    expect(httpAnswerFor({ kind: 'pending', runUuid: UUID })).toEqual({
-      status: 500,
-      headers: { 'retry-after': expect.stringMatching(/^\d+$/) },
-      body: { error: 'seer_run_pending', detail: expect.any(String), retry_token: UUID },
-    });
-  });
+  it.each(['deadline', 'error', 'client_gone'] as const)(
+    'a pending run (%s) is 500 seer_run_pending with Retry-After and its retry_token',
+    (why) => {
+      expect(httpAnswerFor({ kind: 'pending', runUuid: UUID, why })).toEqual({
+        status: 500,
+        headers: { 'retry-after': expect.stringMatching(/^\d+$/) },
+        body: { error: 'seer_run_pending', detail: expect.any(String), retry_token: UUID },
+      });
+    },
+  );
 
   it('Temporal unreachable is 503 temporal_unavailable with Retry-After', () => {
     expect(httpAnswerFor({ kind: 'temporal_unavailable' })).toEqual({

@@ -1,5 +1,5 @@
-import { openPageToken, sealPageToken } from '../../src/api/page-token';
-import { listQuery } from '../../src/api/run-service';
+import { listQuery } from '../../src/temporal/client/list';
+import { openPageToken, sealPageToken } from '../../src/temporal/client/page-token';
 
 describe('list page tokens', () => {
   const query = listQuery(42, {});

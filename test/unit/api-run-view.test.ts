@@ -7,11 +7,12 @@ import {
 import { TimeoutType, TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
 import { SearchAttr } from '../../src/domain';
 import {
-  attemptsSent,
+  attemptsSoFar,
   failureOfClosedRun,
   runViewOf,
+  type PendingActivity,
   type RunExecution,
-} from '../../src/api/run-view';
+} from '../../src/temporal/client/run-view';
 
 const UUID = '3b241101-e2bb-4255-8caf-4136c566a962';
 const START = new Date('2026-11-25T10:00:00.000Z');
@@ -37,11 +38,18 @@ function execution(
 }
 
 const pending = { key: SearchAttr.status, value: 'PENDING' } as const;
+const SCHEDULED = 1;
+const STARTED = 2;
+
+/** The workflow's Seer request as describe() lists it while it is pending. */
+function seerRequest(attempt: number, state: number): PendingActivity {
+  return { activityType: { name: 'startSeerRun' }, attempt, state };
+}
 const live = { key: SearchAttr.status, value: 'LIVE' } as const;
 
 describe('a run as GET reads it', () => {
   it('an open run is PENDING with the requests its pending attempt has sent', () => {
-    const view = runViewOf(execution('RUNNING', [pending]), 2);
+    const view = runViewOf(execution('RUNNING', [pending]), [seerRequest(2, STARTED)]);
     expect(view).toEqual({
       run_uuid: UUID,
       type: 'explorer',
@@ -119,7 +127,7 @@ describe('a run as GET reads it', () => {
   ] as const)(
     'a run closed as %s without a reason of its own reads FAILED %s',
     (status, reason) => {
-      const view = runViewOf(execution(status, [pending]), 4);
+      const view = runViewOf(execution(status, [pending]), [seerRequest(4, STARTED)]);
       expect(view).toMatchObject({ status: 'FAILED', failure: { reason }, attempts: 0 });
     },
   );
@@ -133,17 +141,43 @@ describe('a run as GET reads it', () => {
   });
 });
 
-describe('attempts sent by the pending activity', () => {
-  it('counts a started attempt, and not one waiting for its backoff', () => {
-    const activity = { activityType: { name: 'startSeerRun' }, attempt: 3 };
-    expect(attemptsSent([{ ...activity, state: 2 }])).toBe(3);
-    expect(attemptsSent([{ ...activity, state: 1 }])).toBe(2);
-  });
-
-  it('is unknown without a startSeerRun activity', () => {
-    expect(attemptsSent([])).toBeNull();
-    expect(attemptsSent(undefined)).toBeNull();
-    expect(attemptsSent([{ activityType: { name: 'other' }, attempt: 2, state: 2 }])).toBeNull();
+describe('attempts a run has sent so far', () => {
+  it.each([
+    ['a closed run: its recorded total', { attempts: 3, local_attempts: 1 }, true, [], 3],
+    ['an open run with a recorded total', { attempts: 2 }, false, [seerRequest(5, STARTED)], 2],
+    [
+      'a run closed from outside: its local first attempt',
+      { local_attempts: 1 },
+      true,
+      [seerRequest(4, STARTED)],
+      1,
+    ],
+    ['a run closed from outside before any request', {}, true, null, 0],
+    [
+      'an open run: local first attempt plus the started attempt',
+      { local_attempts: 1 },
+      false,
+      [seerRequest(3, STARTED)],
+      4,
+    ],
+    [
+      'an open run: an attempt waiting for its backoff has sent nothing yet',
+      { local_attempts: 1 },
+      false,
+      [seerRequest(3, SCHEDULED)],
+      3,
+    ],
+    ['an open run with no pending Seer request', { local_attempts: 1 }, false, [], 1],
+    ['an open run read from a list (no pending activities)', { local_attempts: 1 }, false, null, 1],
+    [
+      'another pending activity is not counted',
+      {},
+      false,
+      [{ activityType: { name: 'other' }, attempt: 2, state: STARTED }],
+      0,
+    ],
+  ] as const)('%s', (_, memo, closed, pendingActivities, expected) => {
+    expect(attemptsSoFar(memo, closed, pendingActivities)).toBe(expected);
   });
 });
 

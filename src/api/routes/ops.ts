@@ -2,10 +2,10 @@
 // answers and a worker polls our task queue), Prometheus metrics and the OpenAPI document.
 import type { FastifyPluginCallback } from 'fastify';
 import type { ApiMetrics } from '../metrics';
-import type { RunService } from '../run-service';
+import type { RunGateway } from '../../temporal/client/gateway';
 
 export interface OpsRoutesOptions {
-  runs: RunService;
+  runs: RunGateway;
   metrics: ApiMetrics;
 }
 

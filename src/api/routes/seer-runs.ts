@@ -2,12 +2,12 @@
 // and list (GET). Token-checked; schemas in seer-runs.schemas.ts; answers via outcome-to-http.
 import type { FastifyPluginCallback } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { invalidRequest } from '../api-error';
+import { invalidRequest, runNotFound } from '../api-error';
 import { requireToken } from '../auth';
-import { createRun, runNotFound, type CreateRunDeps } from '../create-run';
+import { createRun, type CreateRunDeps } from '../create-run';
 import { httpAnswerFor } from '../outcome-to-http';
-import { InvalidPageTokenError } from '../run-service';
 import type { ApiTokens } from '../../config';
+import { assertNever } from '../../domain';
 import {
   CreateRunBody,
   CreateRunHeaders,
@@ -93,21 +93,21 @@ export const seerRunsRoutes: FastifyPluginCallback<SeerRunsRoutesOptions> = (app
     },
     async (request) => {
       const { status, type, page_size, next_page_token } = request.query;
-      try {
-        const page = await deps.runs.list(
-          request.params.organization_id,
-          { status, type },
-          page_size,
-          next_page_token,
-        );
-        return { runs: page.runs, next_page_token: page.nextPageToken };
-      } catch (err) {
-        if (err instanceof InvalidPageTokenError) {
+      const page = await deps.runs.list(
+        request.params.organization_id,
+        { status, type },
+        page_size,
+        next_page_token,
+      );
+      switch (page.kind) {
+        case 'page':
+          return { runs: page.runs, next_page_token: page.nextPageToken };
+        case 'invalid_page_token':
           throw invalidRequest('the query string', [
             { path: 'next_page_token', message: 'is not a token from a previous page' },
           ]);
-        }
-        throw err;
+        default:
+          return assertNever(page);
       }
     },
   );

@@ -1,5 +1,5 @@
-// How a SeerRun reads from outside: its GET shape built from Temporal's description (status,
-// search attributes, memo, pending activity), and the failure a closed run's result reports.
+// How a SeerRun reads from outside: its GET shape built from Temporal's description or list item
+// (status, search attributes, memo, pending activity), and the failure a closed run's result reports.
 import {
   ApplicationFailure,
   CancelledFailure,
@@ -7,6 +7,7 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import {
   FailureReason,
   isFailureReason,
@@ -14,10 +15,10 @@ import {
   SeerRunStatus,
   type SeerRunFailure,
   type SeerRunView,
-} from '../domain';
+} from '../../domain';
 
 /** What the workflow keeps in its memo (src/temporal/runs.ts at start, the workflow at close). */
-interface RunMemo {
+export interface RunMemo {
   body_sha256?: unknown;
   attempts?: unknown;
   /** Requests the local first attempt sent before retries moved to a regular activity. */
@@ -25,29 +26,39 @@ interface RunMemo {
   seer_status?: unknown;
 }
 
+/** The part of a describe() or a list item a run's view is read from. */
 export type RunExecution = Pick<
   WorkflowExecutionInfo,
   'workflowId' | 'status' | 'startTime' | 'closeTime' | 'memo' | 'typedSearchAttributes'
 >;
 
-type PendingActivity = NonNullable<
+export type PendingActivity = NonNullable<
   WorkflowExecutionDescription['raw']['pendingActivities']
 >[number];
-/** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED (wire value). */
-const PENDING_ACTIVITY_STATE_STARTED = 2;
+
+/** The activity whose attempts an open run counts: the workflow's Seer request. */
+const SEER_REQUEST_ACTIVITY = 'startSeerRun';
 
 /**
- * Requests sent to Seer by the attempt in progress, read from the pending activity: a STARTED
- * attempt is in flight; a SCHEDULED one is waiting for its backoff and has sent nothing yet.
+ * Requests sent to Seer so far. A closed run recorded its total; an open one counts the local first
+ * attempt's and those of the pending regular activity: a STARTED attempt is in flight, a SCHEDULED
+ * one is waiting for its backoff and has sent nothing yet. A list item has no pending activity
+ * (`pending` null), so it reads only what the workflow recorded.
  */
-export function attemptsSent(
+export function attemptsSoFar(
+  memo: RunMemo,
+  closed: boolean,
   pending: ReadonlyArray<PendingActivity> | null | undefined,
-): number | null {
-  const activity = pending?.find((p) => p.activityType?.name === 'startSeerRun');
-  if (!activity?.attempt) return null;
-  return Number(activity.state) === PENDING_ACTIVITY_STATE_STARTED
-    ? activity.attempt
-    : activity.attempt - 1;
+): number {
+  if (typeof memo.attempts === 'number') return memo.attempts;
+  const local = typeof memo.local_attempts === 'number' ? memo.local_attempts : 0;
+  // A run closed from outside (terminated, cancelled) recorded no total: count what is known.
+  if (closed) return local;
+  const activity = pending?.find((p) => p.activityType?.name === SEER_REQUEST_ACTIVITY);
+  if (!activity?.attempt) return local;
+  const started =
+    activity.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+  return local + (started ? activity.attempt : activity.attempt - 1);
 }
 
 /** The failure a run closed by someone else's hand (or by a bug) reads as. */
@@ -58,17 +69,15 @@ function closedFromOutside(status: RunExecution['status']['name']): FailureReaso
   return FailureReason.terminated;
 }
 
-/**
- * `sentByPendingAttempt` is only known from a describe(); a list item has none and reads the
- * attempts the workflow recorded (the local first attempt's, then the total at close).
- */
-export function runViewOf(run: RunExecution, sentByPendingAttempt: number | null): SeerRunView {
+/** `pending` comes from a describe(); a list item has none (null). */
+export function runViewOf(
+  run: RunExecution,
+  pending: ReadonlyArray<PendingActivity> | null | undefined,
+): SeerRunView {
   const attrs = run.typedSearchAttributes;
   const memo = (run.memo ?? {}) as RunMemo;
   const recorded = attrs.get(SearchAttr.status);
   const recordedReason = attrs.get(SearchAttr.failureReason);
-  const recordedAttempts = typeof memo.attempts === 'number' ? memo.attempts : null;
-  const localAttempts = typeof memo.local_attempts === 'number' ? memo.local_attempts : 0;
   const closed = run.closeTime !== undefined;
 
   let status: SeerRunStatus;
@@ -97,8 +106,7 @@ export function runViewOf(run: RunExecution, sentByPendingAttempt: number | null
     status,
     run_id: status === SeerRunStatus.LIVE ? (attrs.get(SearchAttr.runId) ?? null) : null,
     failure,
-    // A run closed from outside (terminated, cancelled) recorded no total: count what is known.
-    attempts: recordedAttempts ?? localAttempts + (closed ? 0 : (sentByPendingAttempt ?? 0)),
+    attempts: attemptsSoFar(memo, closed, pending),
     started_at: run.startTime.toISOString(),
     closed_at: run.closeTime?.toISOString() ?? null,
   };

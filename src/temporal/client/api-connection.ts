@@ -2,10 +2,11 @@
 // "is the channel connected?", so a POST can tell "nothing was sent" (503) from "maybe started".
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 
-// grpc-js connectivity states (grpc.connectivityState), fixed by gRPC's channel state machine.
-const READY = 2;
-const TRANSIENT_FAILURE = 3;
-const SHUTDOWN = 4;
+/**
+ * grpc-js's `connectivityState` values, fixed by gRPC's channel state machine. Named here because
+ * @grpc/grpc-js is the SDK's dependency, not ours: importing it could load a second copy.
+ */
+const ChannelState = { READY: 2, TRANSIENT_FAILURE: 3, SHUTDOWN: 4 } as const;
 
 export class ApiConnection extends Connection {
   /** Lazy: the API starts (and /readyz says why it is not ready) while Temporal is down. */
@@ -27,8 +28,8 @@ export class ApiConnection extends Connection {
       } catch {
         return false; // closed
       }
-      if (state === READY) return true;
-      if (state === TRANSIENT_FAILURE || state === SHUTDOWN) return false;
+      if (state === ChannelState.READY) return true;
+      if (state === ChannelState.TRANSIENT_FAILURE || state === ChannelState.SHUTDOWN) return false;
       const changed = await new Promise<boolean>((resolve) => {
         try {
           channel.watchConnectivityState(state, deadlineMs, (err?: Error) => resolve(!err));

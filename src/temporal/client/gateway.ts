@@ -1,5 +1,5 @@
-// Everything the API asks Temporal, behind five questions: start a run and wait for it, wait for
-// an existing one, find one, list them, and is a worker there. Routes know no Temporal.
+// Everything the API asks Temporal, behind one gateway: start a run and wait for it, wait for an
+// existing one, find one, list them, and is a worker there. Answers in domain outcomes only.
 import {
   WorkflowFailedError,
   WorkflowNotFoundError,
@@ -10,35 +10,20 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-// The SDK's own decoder for raw executions (memo through the data converter, typed search
-// attributes); client.workflow.list() uses it too but hides the page token we must hand out.
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import type { FastifyBaseLogger } from 'fastify';
-import {
-  assertNever,
-  SearchAttr,
-  SeerRunStatus,
-  type RunType,
-  type SeerRunFailure,
-  type SeerRunInput,
-  type SeerRunView,
-} from '../domain';
-import { SEER_RUN_WORKFLOW, startSeerRunWorkflow, type SeerRunMemo } from '../temporal/runs';
-import type { seerRun } from '../../workflows';
-import { attemptsSent, bodySha256Of, failureOfClosedRun, runViewOf } from './run-view';
+import { temporal } from '@temporalio/proto';
+import type { BaseLogger } from 'pino';
+import type { SeerRunInput, SeerRunView } from '../../domain';
+import { SearchAttr } from '../../domain';
+import type { MirrorOutcome, PendingWhy } from '../../domain/run-outcome';
+import type { seerRun } from '../../../workflows';
+import { SEER_RUN_WORKFLOW, startSeerRunWorkflow, type SeerRunMemo } from '../runs';
+import { ApiConnection } from './api-connection';
+import { executionOfRaw, listQuery, type ListFilter } from './list';
 import { openPageToken, sealPageToken } from './page-token';
-import { ApiConnection } from './temporal-connection';
+import { bodySha256Of, failureOfClosedRun, runViewOf } from './run-view';
 
-export type WaitOutcome =
-  | { kind: 'live'; runId: number; startedBy: string }
-  | { kind: 'failed'; failure: SeerRunFailure }
-  /**
-   * `deadline`: not closed within the sync wait; `error`: the start or the wait failed part-way;
-   * `client_gone`: the HTTP client left, so the wait stopped.
-   */
-  | { kind: 'pending'; why: 'deadline' | 'error' | 'client_gone' }
-  /** Temporal was not reachable before anything was sent. */
-  | { kind: 'unavailable' };
+/** The gateway logs only warnings; a pino or Fastify logger (or a child of one) fits. */
+export type GatewayLog = Pick<BaseLogger, 'warn'>;
 
 export interface FoundRun {
   view: SeerRunView;
@@ -46,19 +31,25 @@ export interface FoundRun {
   bodySha256: string | null;
 }
 
-export interface ListFilter {
-  status?: SeerRunStatus | undefined;
-  type?: RunType | undefined;
+export type RunPage =
+  | { kind: 'page'; runs: SeerRunView[]; nextPageToken: string | null }
+  /** The page token is not one this list handed out (or Temporal refused it). */
+  | { kind: 'invalid_page_token' };
+
+export interface WaitOptions {
+  /** Ends the wait early: the HTTP client went away. */
+  signal: AbortSignal;
+  log?: GatewayLog;
+}
+
+export interface StartOptions extends WaitOptions {
+  /** Called when the server answered the start with its first workflow task (eager start). */
+  onEagerStart?: () => void;
 }
 
 /** A read found Temporal unreachable or silent: answered 503 temporal_unavailable. */
 export class TemporalUnavailableError extends Error {
   override name = 'TemporalUnavailableError';
-}
-
-/** The list's page token is not one this list handed out (or Temporal refused it). */
-export class InvalidPageTokenError extends Error {
-  override name = 'InvalidPageTokenError';
 }
 
 /** How long a POST waits for a connecting channel before answering 503. */
@@ -73,46 +64,41 @@ const LOOKUP_TIMEOUT_MS = 5_000;
  */
 const LONG_POLL_DEADLINE_MARGIN_MS = 5_000;
 
-// gRPC status codes (fixed by the gRPC spec).
-const GRPC_INVALID_ARGUMENT = 3;
-const GRPC_UNAVAILABLE = 14;
-// Temporal API enum values (temporal.api.enums.v1), fixed by the API's wire format.
-const TASK_QUEUE_KIND_NORMAL = 1;
-const TASK_QUEUE_TYPE_WORKFLOW = 1;
+/**
+ * The gRPC status codes we tell apart (fixed by the gRPC spec). Named here because @grpc/grpc-js,
+ * which exports them, is the SDK's dependency and not ours.
+ */
+const GrpcStatus = { INVALID_ARGUMENT: 3, UNAVAILABLE: 14 } as const;
 
-export interface RunServiceOptions {
+export interface RunGatewayOptions {
   /** Its connection must be an ApiConnection: "unreachable" and "maybe started" differ (spec §3). */
   client: Client;
   taskQueue: string;
   syncWaitTimeoutMs: number;
-  logger: FastifyBaseLogger;
+  logger: GatewayLog;
   /**
    * A Client on the NativeConnection of a worker in this process (API_EMBEDDED_WORKER): starts go
    * through it with eager start, so the answer to the start carries the first workflow task.
    */
   eagerClient?: Client | undefined;
-  /** Called for each start the server answered with its first workflow task. */
-  onEagerStart?: () => void;
 }
 
-export class RunService {
+export class RunGateway {
   readonly #client: Client;
   readonly #eagerClient: Client | undefined;
-  readonly #onEagerStart: () => void;
   readonly #connection: ApiConnection;
   readonly #taskQueue: string;
   readonly #syncWaitMs: number;
-  readonly #logger: FastifyBaseLogger;
+  readonly #logger: GatewayLog;
 
-  constructor(options: RunServiceOptions) {
+  constructor(options: RunGatewayOptions) {
     if (!(options.client.connection instanceof ApiConnection)) {
       throw new TypeError(
-        'the API needs a Client on an ApiConnection (src/api/temporal-connection.ts)',
+        'the API needs a Client on an ApiConnection (src/temporal/client/api-connection.ts)',
       );
     }
     this.#client = options.client;
     this.#eagerClient = options.eagerClient;
-    this.#onEagerStart = options.onEagerStart ?? (() => undefined);
     this.#connection = options.client.connection;
     this.#taskQueue = options.taskQueue;
     this.#syncWaitMs = options.syncWaitTimeoutMs;
@@ -125,17 +111,16 @@ export class RunService {
 
   /**
    * Starts the run (or joins the one its UUID names) and waits until it closes or the sync wait
-   * ends. `signal` ends the wait early when the HTTP client goes away.
+   * ends. The run is `created` by this request when its result names input.started_by.
    */
   async startAndWait(
     input: SeerRunInput,
     memo: SeerRunMemo,
-    signal: AbortSignal,
-    log: FastifyBaseLogger = this.#logger,
-  ): Promise<WaitOutcome> {
+    { signal, log = this.#logger, onEagerStart }: StartOptions,
+  ): Promise<MirrorOutcome> {
     const waitUntil = Date.now() + this.#syncWaitMs;
     if (!(await this.#connection.reachable(Math.min(waitUntil, Date.now() + READY_WAIT_MS)))) {
-      return { kind: 'unavailable' };
+      return { kind: 'temporal_unavailable' };
     }
     const starter = this.#eagerClient ?? this.#client;
     try {
@@ -148,25 +133,29 @@ export class RunService {
           }),
         starter,
       );
-      if (started.eagerlyStarted === true) this.#onEagerStart();
+      if (started.eagerlyStarted === true) onEagerStart?.();
     } catch (err) {
       // The request may have reached Temporal: the run may exist, so the client gets its token.
       log.warn({ err, run_uuid: input.run_uuid }, 'starting the run failed part-way');
-      return { kind: 'pending', why: whyUnfinished(err, signal) };
+      return { kind: 'pending', runUuid: input.run_uuid, why: whyUnfinished(err, signal) };
     }
     // The wait goes through our own connection, where the deadline and abort signal apply.
-    const handle = this.#client.workflow.getHandle<typeof seerRun>(input.run_uuid);
-    return this.#wait(handle, waitUntil, signal, log);
+    return this.#wait(input.run_uuid, input.organization_id, input.started_by, waitUntil, {
+      signal,
+      log,
+    });
   }
 
-  /** Waits for an existing run, up to the sync wait. */
+  /** Waits for an existing run, up to the sync wait; this request did not create it. */
   async wait(
     runUuid: string,
-    signal: AbortSignal,
-    log: FastifyBaseLogger = this.#logger,
-  ): Promise<WaitOutcome> {
-    const handle = this.#client.workflow.getHandle<typeof seerRun>(runUuid);
-    return this.#wait(handle, Date.now() + this.#syncWaitMs, signal, log);
+    organizationId: number,
+    { signal, log = this.#logger }: WaitOptions,
+  ): Promise<MirrorOutcome> {
+    return this.#wait(runUuid, organizationId, null, Date.now() + this.#syncWaitMs, {
+      signal,
+      log,
+    });
   }
 
   /** The run as GET shows it, or null when the UUID names no run of this organization. */
@@ -186,7 +175,7 @@ export class RunService {
       return null;
     }
     return {
-      view: runViewOf(description, attemptsSent(description.raw.pendingActivities)),
+      view: runViewOf(description, description.raw.pendingActivities),
       bodySha256: bodySha256Of(description),
     };
   }
@@ -197,13 +186,13 @@ export class RunService {
     filter: ListFilter,
     pageSize: number,
     pageToken: string | undefined,
-  ): Promise<{ runs: SeerRunView[]; nextPageToken: string | null }> {
+  ): Promise<RunPage> {
     const query = listQuery(organizationId, filter);
     const temporalToken = pageToken === undefined ? undefined : openPageToken(query, pageToken);
-    if (temporalToken === null) throw new InvalidPageTokenError('not a token of this list');
+    if (temporalToken === null) return { kind: 'invalid_page_token' };
     await this.#ensureReachable();
     const namespace = this.#client.options.namespace;
-    let response: Awaited<ReturnType<Client['workflowService']['listWorkflowExecutions']>>;
+    let response: temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
     try {
       response = await this.#client.withDeadline(Date.now() + LOOKUP_TIMEOUT_MS, () =>
         this.#connection.workflowService.listWorkflowExecutions({
@@ -214,19 +203,20 @@ export class RunService {
         }),
       );
     } catch (err) {
-      if (temporalToken !== undefined && grpcCode(err) === GRPC_INVALID_ARGUMENT) {
-        throw new InvalidPageTokenError('Temporal refused the page token');
+      if (temporalToken !== undefined && grpcCode(err) === GrpcStatus.INVALID_ARGUMENT) {
+        return { kind: 'invalid_page_token' };
       }
       throw readFailure(err);
     }
     const converter = this.#client.options.loadedDataConverter;
     const runs = await Promise.all(
       response.executions.map(async (raw) =>
-        runViewOf(await executionInfoFromRaw(raw, converter, raw, namespace), null),
+        runViewOf(await executionOfRaw(raw, converter, namespace), null),
       ),
     );
     const next = response.nextPageToken;
     return {
+      kind: 'page',
       runs,
       nextPageToken: next && next.length > 0 ? sealPageToken(query, next) : null,
     };
@@ -242,8 +232,11 @@ export class RunService {
       const answer = await this.#client.withDeadline(deadline, () =>
         this.#connection.workflowService.describeTaskQueue({
           namespace: this.#client.options.namespace,
-          taskQueue: { name: this.#taskQueue, kind: TASK_QUEUE_KIND_NORMAL },
-          taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
+          taskQueue: {
+            name: this.#taskQueue,
+            kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+          },
+          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
         }),
       );
       return { temporal: true, pollers: answer.pollers.length };
@@ -253,23 +246,31 @@ export class RunService {
     }
   }
 
+  /** `startedBy`: the id of the request that may have created the run (null: not this one). */
   async #wait(
-    handle: WorkflowHandle<typeof seerRun>,
+    runUuid: string,
+    organizationId: number,
+    startedBy: string | null,
     waitUntil: number,
-    signal: AbortSignal,
-    log: FastifyBaseLogger,
-  ): Promise<WaitOutcome> {
+    { signal, log = this.#logger }: WaitOptions,
+  ): Promise<MirrorOutcome> {
+    const handle: WorkflowHandle<typeof seerRun> = this.#client.workflow.getHandle(runUuid);
     try {
       const result = await this.#bounded(waitUntil, signal, () => handle.result());
-      return { kind: 'live', runId: result.run_id, startedBy: result.started_by };
+      return {
+        kind: 'live',
+        organizationId,
+        runUuid,
+        runId: result.run_id,
+        created: startedBy !== null && result.started_by === startedBy,
+      };
     } catch (err) {
       if (err instanceof WorkflowFailedError) {
-        return { kind: 'failed', failure: failureOfClosedRun(err.cause) };
+        return { kind: 'failed', runUuid, failure: failureOfClosedRun(err.cause) };
       }
       const why = whyUnfinished(err, signal);
-      if (why === 'error')
-        log.warn({ err, run_uuid: handle.workflowId }, 'waiting for the run failed');
-      return { kind: 'pending', why };
+      if (why === 'error') log.warn({ err, run_uuid: runUuid }, 'waiting for the run failed');
+      return { kind: 'pending', runUuid, why };
     }
   }
 
@@ -297,39 +298,8 @@ export class RunService {
   }
 }
 
-/** The visibility query for one organization's runs; `status` reads as GET reads it. */
-export function listQuery(organizationId: number, filter: ListFilter): string {
-  const clauses = [
-    `WorkflowType = '${SEER_RUN_WORKFLOW}'`,
-    `${SearchAttr.organizationId.name} = ${organizationId}`,
-  ];
-  const status = SearchAttr.status.name;
-  switch (filter.status) {
-    case undefined:
-      break;
-    case SeerRunStatus.PENDING:
-      clauses.push(`ExecutionStatus = 'Running'`, `${status} = '${SeerRunStatus.PENDING}'`);
-      break;
-    case SeerRunStatus.LIVE:
-      clauses.push(`${status} = '${SeerRunStatus.LIVE}'`);
-      break;
-    case SeerRunStatus.FAILED:
-      // Closed and never LIVE: the run's own failures and terminated, cancelled, timed out.
-      clauses.push(`ExecutionStatus != 'Running'`, `${status} != '${SeerRunStatus.LIVE}'`);
-      break;
-    default:
-      return assertNever(filter.status);
-  }
-  // Both values come from closed enums (validated by the route), never from free text.
-  if (filter.type !== undefined) clauses.push(`${SearchAttr.type.name} = '${filter.type}'`);
-  return clauses.join(' AND ');
-}
-
 /** Why a bounded start or wait ended without the run's result. */
-function whyUnfinished(
-  err: unknown,
-  clientGone: AbortSignal,
-): 'deadline' | 'error' | 'client_gone' {
+function whyUnfinished(err: unknown, clientGone: AbortSignal): PendingWhy {
   if (clientGone.aborted) return 'client_gone';
   if (isGrpcCancelledError(err) || isGrpcDeadlineError(err)) return 'deadline';
   return 'error';
@@ -343,7 +313,7 @@ function grpcCode(err: unknown): number | undefined {
 }
 
 function readFailure(err: unknown): unknown {
-  if (isGrpcDeadlineError(err) || grpcCode(err) === GRPC_UNAVAILABLE) {
+  if (isGrpcDeadlineError(err) || grpcCode(err) === GrpcStatus.UNAVAILABLE) {
     return new TemporalUnavailableError('Temporal did not answer in time', { cause: err });
   }
   return err;

@@ -1,0 +1,43 @@
+// The API process's way onto Temporal: a lazy ApiConnection, a Client with our data converter, and
+// the RunGateway over them. Lazy, so the API starts (and /readyz says why) while Temporal is down.
+import { Client, type ConnectionOptions } from '@temporalio/client';
+import type { PayloadKey } from '../codec';
+import { dataConverterFor } from '../codec';
+import { ApiConnection } from './api-connection';
+import { RunGateway, type GatewayLog } from './gateway';
+
+export interface RunGatewayConnectOptions {
+  connectionOptions: ConnectionOptions;
+  namespace: string;
+  payloadKeys: readonly PayloadKey[];
+  taskQueue: string;
+  syncWaitTimeoutMs: number;
+  logger: GatewayLog;
+  /** The embedded worker's Client (src/temporal/embedded-worker.ts), for eager starts. */
+  eagerClient?: Client | undefined;
+}
+
+export interface ConnectedGateway {
+  gateway: RunGateway;
+  /** Closes the connection; in-flight calls fail. */
+  close(): Promise<void>;
+}
+
+export function connectRunGateway(options: RunGatewayConnectOptions): ConnectedGateway {
+  const connection = ApiConnection.lazy(options.connectionOptions);
+  const client = new Client({
+    connection,
+    namespace: options.namespace,
+    dataConverter: dataConverterFor(options.payloadKeys),
+  });
+  return {
+    gateway: new RunGateway({
+      client,
+      eagerClient: options.eagerClient,
+      taskQueue: options.taskQueue,
+      syncWaitTimeoutMs: options.syncWaitTimeoutMs,
+      logger: options.logger,
+    }),
+    close: () => connection.close(),
+  };
+}
