@@ -85,20 +85,20 @@ async function finish(
 export const DRILLS: Record<string, Drill> = {
   async worker_killed(stack, size, earlier) {
     const started = Date.now();
-    await stack.configureSeer({ latency_ms: 1_500 });
+    await stack.seer.configure({ latency_ms: 1_500 });
     const runs = explorerRuns(size.workerKill, 'worker-kill');
     const driving = pool(runs, runs.length, (run) =>
       driveRun(stack.apiUrl, run, Date.now() + 90_000),
     );
     // Kill the only worker while the Seer calls are in flight, then bring up a new one.
     await waitFor(
-      async () => (await stack.seerRequests()).length >= Math.ceil(runs.length / 2),
+      async () => (await stack.seer.requests()).length >= Math.ceil(runs.length / 2),
       20_000,
     );
-    await stack.killWorkers('SIGKILL');
-    await stack.startWorker();
+    await stack.worker.kill('SIGKILL');
+    await stack.worker.restart();
     const outcomes = await driving;
-    await stack.configureSeer({ latency_ms: 0 });
+    await stack.seer.configure({ latency_ms: 0 });
     return finish(stack, 'worker_killed', runs, started, earlier, {
       notes: sameRunIds(outcomes) ? [] : ['a retry saw a different run_id'],
     });
@@ -113,10 +113,10 @@ export const DRILLS: Record<string, Drill> = {
       for (const a of outcome.answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
       return outcome;
     });
-    await waitFor(async () => (await stack.seerRuns()).length >= runs.length / 4, 30_000);
-    await stack.killServer();
+    await waitFor(async () => (await stack.seer.runs()).length >= runs.length / 4, 30_000);
+    await stack.temporal.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 3_000));
-    await stack.startServer();
+    await stack.temporal.restart();
     const outcomes = await driving;
     // 404 answers a retry_token whose start never reached Temporal (the client then resends).
     const unexpected = [...statuses.keys()].filter(
@@ -133,14 +133,14 @@ export const DRILLS: Record<string, Drill> = {
 
   async seer_outage(stack, size, earlier) {
     const started = Date.now();
-    await stack.configureSeer({ outage: 'status_503' });
+    await stack.seer.configure({ outage: 'status_503' });
     const runs = explorerRuns(size.outage, 'outage');
     const first = await pool(runs, runs.length, (run) => post(stack.apiUrl, run));
     const pendingDuringOutage = first.filter((a) => a.status === 500 && a.body.retry_token).length;
     await new Promise((r) => setTimeout(r, (size.outageSeconds * 1000) / 2));
-    await stack.configureSeer({ outage: 'drop' });
+    await stack.seer.configure({ outage: 'drop' });
     await new Promise((r) => setTimeout(r, (size.outageSeconds * 1000) / 2));
-    await stack.configureSeer({ outage: 'none' });
+    await stack.seer.configure({ outage: 'none' });
     // Every run heals on its own (activity retries); the client's retry with its token joins it.
     const healed = await pool(runs, runs.length, async (run) => {
       const token = first[runs.indexOf(run)]?.body.retry_token as string | undefined;
@@ -161,14 +161,14 @@ export const DRILLS: Record<string, Drill> = {
     const started = Date.now();
     const runs = explorerRuns(size.slow, 'slow');
     // Each first attempt outlives SEER_REQUEST_TIMEOUT_MS (3 s) but Seer still makes the run.
-    await stack.queueFaults(
+    await stack.seer.queueFaults(
       CHAT,
       runs.map(() => ({ delay_ms: 4_000 })),
     );
     const outcomes = await pool(runs, runs.length, (run) =>
       driveRun(stack.apiUrl, run, Date.now() + 90_000),
     );
-    const requests = await stack.seerRequests();
+    const requests = await stack.seer.requests();
     const retried = runs.filter(
       (r) => requests.filter((q) => q.key === runUuidFor(r.org, r.key)).length >= 2,
     );
@@ -194,13 +194,13 @@ export const DRILLS: Record<string, Drill> = {
     ];
     const poisoned = explorerRuns(poison.length, 'poison');
     // Poisoned runs go first, one at a time, so each takes its own scripted answer.
-    await stack.queueFaults(CHAT, poison);
+    await stack.seer.queueFaults(CHAT, poison);
     const poisonOutcomes: RunOutcome[] = [];
     for (const run of poisoned)
       poisonOutcomes.push(await driveRun(stack.apiUrl, run, Date.now() + 30_000));
     const healthy = explorerRuns(size.poisonHealthy, 'healthy');
     await pool(healthy, 16, (run) => driveRun(stack.apiUrl, run, Date.now() + 30_000));
-    const requests = await stack.seerRequests();
+    const requests = await stack.seer.requests();
     const extra = poisoned.filter(
       (r) => requests.filter((q) => q.key === runUuidFor(r.org, r.key)).length !== 1,
     );
@@ -236,7 +236,7 @@ export const DRILLS: Record<string, Drill> = {
 
   async load(stack, size, earlier) {
     const started = Date.now();
-    await stack.configureSeer({ transient_error_rate: 0.05, latency_ms: 50 });
+    await stack.seer.configure({ transient_error_rate: 0.05, latency_ms: 50 });
     const runs = explorerRuns(size.load, 'load');
     const latencies: number[] = [];
     await pool(runs, size.loadConcurrency, async (run) => {
@@ -244,7 +244,7 @@ export const DRILLS: Record<string, Drill> = {
       latencies.push(outcome.answers.reduce((sum, a) => sum + a.ms, 0));
       return outcome;
     });
-    await stack.configureSeer({ transient_error_rate: 0, latency_ms: 0 });
+    await stack.seer.configure({ transient_error_rate: 0, latency_ms: 0 });
     return finish(stack, 'load', runs, started, earlier, {
       latenciesMs: latencies,
       notes: [`${size.load} runs at concurrency ${size.loadConcurrency}, 5% transient Seer errors`],

@@ -64,7 +64,7 @@ export async function tally(
   for (const run of runs)
     views.set(run.key, await getRun(stack, run.org, runUuidFor(run.org, run.key)));
   const expected = new Map(runs.map((r) => [runUuidFor(r.org, r.key), r.key]));
-  const [seerRuns, seerRequests] = await Promise.all([stack.seerRuns(), stack.seerRequests()]);
+  const [seerRuns, seerRequests] = await Promise.all([stack.seer.runs(), stack.seer.requests()]);
 
   const runsPerKey = new Map<string, number>();
   let duplicates = 0;

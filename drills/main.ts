@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CI, DRILLS, FULL } from './drills';
 import type { DrillResult } from './ledger';
-import { DrillStack } from './stack';
+import { startDrillStack } from './stack';
 
 export function formatTable(results: DrillResult[]): string {
   const header = [
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const size = ci ? CI : FULL;
-  const stack = await DrillStack.start();
+  const stack = await startDrillStack();
   process.stdout.write(`stack up (logs: ${stack.logFile})\n`);
   const results: DrillResult[] = [];
   const earlier = new Set<string>();

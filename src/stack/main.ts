@@ -66,8 +66,9 @@ function addressTable(stack: Stack, externalSeer: boolean): string {
     ['Dev token', config.apiTokens.has(DEV_TOKEN) ? DEV_TOKEN : '(SEER_RUNS_API_TOKENS is set)'],
     [
       'Processes',
-      Object.entries(stack.processes)
-        .map(([name, pid]) => `${name}=${pid}`)
+      stack
+        .list()
+        .map((child) => `${child.name}=${child.pid}`)
         .join(' '),
     ],
   ];
@@ -127,14 +128,8 @@ async function main(): Promise<void> {
       }
       if (Date.now() - firstSignalAt < 2_000) return;
       process.stdout.write('\nkilling the stack now\n');
-      void starting.then((stack) => {
-        for (const pid of Object.values(stack.processes)) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // Already gone.
-          }
-        }
+      void starting.then(async (stack) => {
+        await Promise.all(stack.list().map((child) => child.kill('SIGKILL')));
         rmSync(LOCK, { force: true });
         process.exit(1);
       });
@@ -143,11 +138,7 @@ async function main(): Promise<void> {
 
   try {
     const stack = await starting;
-    const watched = [
-      ...stack.children.map((c) => ({ name: c.name, exited: c.exited })),
-      ...(stack.server ? [{ name: 'temporal', exited: stack.server.exited }] : []),
-    ];
-    for (const child of watched) {
+    for (const child of stack.list()) {
       void child.exited.then((code) => {
         if (!stopping) {
           process.stderr.write(`${child.name} exited unexpectedly (${code}); stopping the stack\n`);

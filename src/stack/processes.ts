@@ -1,14 +1,16 @@
 // Child processes of the local stack: spawned with prefixed, line-by-line output, awaited until
-// ready, and stopped with a signal and a deadline so nothing outlives `npm start`.
+// ready, and each held by a handle that can kill, restart and wait for it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 
+/** How a process ended: its exit code, or the name of the signal that ended it. */
+export type ExitStatus = number | string | null;
+
 export interface ManagedProcess {
   name: string;
   child: ChildProcess;
-  exited: Promise<number | null>;
-  stop(graceMs: number): Promise<void>;
+  exited: Promise<ExitStatus>;
 }
 
 export function prefixer(name: string): (line: string) => void {
@@ -36,37 +38,123 @@ export function spawnEntry(
   // If our process exits without stopping the child (a crash, process.exit), take it along.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const exited = new Promise<number | null>((resolve) =>
+  const exited = new Promise<ExitStatus>((resolve) =>
     child.once('exit', (code, signal) => {
       process.off('exit', killOnExit);
-      resolve(code ?? (signal ? 128 : null));
+      resolve(code ?? signal);
     }),
   );
+  return { name, child, exited };
+}
+
+/** What the handle needs of one run of a process. */
+export interface Incarnation {
+  pid: number | undefined;
+  exited: Promise<ExitStatus>;
+  isRunning(): boolean;
+  signal(signal: NodeJS.Signals): void;
+}
+
+export function incarnationOf(child: ChildProcess, exited: Promise<ExitStatus>): Incarnation {
   return {
-    name,
-    child,
+    pid: child.pid,
     exited,
-    async stop(graceMs) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
+    isRunning: () => child.exitCode === null && child.signalCode === null,
+    signal: (signal) => child.kill(signal),
   };
+}
+
+export interface ProcessRecipe {
+  /** Starts one run of the process; it must be killable as soon as this resolves. */
+  launch(): Promise<Incarnation>;
+  /** Resolves once that run serves; rejects if it exits first or takes too long. */
+  ready(incarnation: Incarnation): Promise<void>;
+  /** After SIGTERM, how long it may take to exit before SIGKILL. */
+  graceMs: number;
+}
+
+/**
+ * One process of the stack across its restarts. `stop()` is final: the stack is going down, and
+ * a start in progress or asked for later fails instead of leaving a process behind.
+ */
+export class StackProcess {
+  #current: Incarnation | undefined;
+  #stopped = false;
+
+  constructor(
+    readonly name: string,
+    private readonly recipe: ProcessRecipe,
+  ) {}
+
+  /** The pid of the current run. */
+  get pid(): number | undefined {
+    return this.#current?.pid;
+  }
+
+  get running(): boolean {
+    return this.#current?.isRunning() ?? false;
+  }
+
+  /** Resolves when the current run ends, however it ends. */
+  get exited(): Promise<ExitStatus> {
+    return this.#current?.exited ?? Promise.resolve(null);
+  }
+
+  /** Starts the process and resolves once it is ready. */
+  async start(): Promise<void> {
+    this.#refuseIfStopped();
+    const incarnation = await this.recipe.launch();
+    this.#current = incarnation;
+    // A stop that came while the launch was under way did not see this run.
+    if (this.#stopped) await this.#terminate(incarnation);
+    this.#refuseIfStopped();
+    await this.recipe.ready(incarnation);
+  }
+
+  /** Sends `signal` (SIGKILL: a crash) and waits for the process to exit. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<ExitStatus> {
+    const incarnation = this.#current;
+    if (!incarnation) return null;
+    if (incarnation.isRunning()) incarnation.signal(signal);
+    return incarnation.exited;
+  }
+
+  /** Stops the process if it runs (as `stop` does, but not for good), then starts it again. */
+  async restart(): Promise<void> {
+    if (this.#current) await this.#terminate(this.#current);
+    await this.start();
+  }
+
+  /** SIGTERM, then SIGKILL once the grace period is over. Safe to call twice. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#current) await this.#terminate(this.#current);
+  }
+
+  async #terminate(incarnation: Incarnation): Promise<void> {
+    if (!incarnation.isRunning()) return void (await incarnation.exited);
+    incarnation.signal('SIGTERM');
+    const timer = setTimeout(() => incarnation.signal('SIGKILL'), this.recipe.graceMs);
+    await incarnation.exited;
+    clearTimeout(timer);
+  }
+
+  #refuseIfStopped(): void {
+    if (this.#stopped) throw new Error(`${this.name}: the stack was stopped during start-up`);
+  }
 }
 
 /** Polls until `probe` resolves true, the process dies, or the deadline passes. */
 export async function waitUntil(
   what: string,
   probe: () => Promise<boolean>,
-  options: { timeoutMs: number; process?: ManagedProcess },
+  options: { timeoutMs: number; process?: Incarnation },
 ): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   while (Date.now() < deadline) {
-    const child = options.process?.child;
-    if (child && (child.exitCode !== null || child.signalCode !== null)) {
-      throw new Error(`${what}: the process exited (${child.exitCode ?? child.signalCode})`);
+    const running = options.process;
+    if (running && !running.isRunning()) {
+      throw new Error(`${what}: the process exited (${String(await running.exited)})`);
     }
     if (await probe().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 100));

@@ -1,22 +1,28 @@
-// The local stack as one reusable start-up: Temporal dev server, codec server, fake Seer, worker
-// and API as child processes, each awaited until ready. Used by `npm start` and `npm run bench`.
+// The local stack as one launcher: Temporal dev server, codec server, fake Seer, worker and API
+// as child processes, each awaited until ready and held by a handle. `npm start`, drills, bench.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../config';
-import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { cliVersion, startDevServer } from '../temporal/dev-server';
 import { prebundle } from '../temporal/prebundle';
 import {
   httpOk,
+  incarnationOf,
   portAccepts,
   prefixer,
   spawnEntry,
+  StackProcess,
   waitUntil,
-  type ManagedProcess,
+  type ProcessRecipe,
 } from './processes';
 
 const ROOT = join(__dirname, '../..');
+
+/** The stack's processes, in the order of its address table; it stops them in reverse. */
+export const PROCESS_NAMES = ['temporal', 'codec', 'fake-seer', 'worker', 'api'] as const;
+export type ProcessName = (typeof PROCESS_NAMES)[number];
 
 export interface StackOptions {
   /**
@@ -25,9 +31,12 @@ export interface StackOptions {
    * Default: this process's environment.
    */
   env?: NodeJS.ProcessEnv;
-  /** Holds the dev server's SQLite file and the development payload key. */
+  /** Holds the dev server's SQLite file, the workflow bundle and the development payload key. */
   dataDir: string;
-  /** `file`: SQLite under dataDir, runs survive a restart (npm start). `memory`: gone at stop. */
+  /**
+   * `file`: SQLite under dataDir, runs survive a restart of the stack or of its dev server.
+   * `memory`: gone when the dev server stops.
+   */
   storage?: 'file' | 'memory';
   ports: {
     temporal: number;
@@ -42,7 +51,7 @@ export interface StackOptions {
   /** An existing Seer: no fake Seer is started. */
   seerUrl?: string;
   /** Receives each line a process prints; default: stdout, prefixed with the process name. */
-  onLine?: (name: string, line: string) => void;
+  onLine?: (name: ProcessName, line: string) => void;
   /** Aborting stops whatever has started, and the start-up rejects. */
   signal?: AbortSignal;
 }
@@ -54,12 +63,12 @@ export interface Stack {
   seerUrl: string;
   uiUrl: string | null;
   codecUrl: string | null;
-  /** The dev server, when the stack started one. */
-  server: DevServer | undefined;
-  /** The child processes other than the dev server, in start order. */
-  children: ManagedProcess[];
-  /** name → pid, in start order: temporal, codec, fake-seer, worker, api (those started). */
-  processes: Record<string, number>;
+  /** What the `temporal` binary says it is, when the stack started a dev server. */
+  temporalCliVersion: string | null;
+  /** A handle per process the stack started: kill, restart, wait for exit. */
+  processes: Partial<Record<ProcessName, StackProcess>>;
+  /** The started processes in PROCESS_NAMES order. */
+  list(): StackProcess[];
   /** Stops every process, the API first and the dev server last. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -84,32 +93,53 @@ async function ensureFree(port: number, what: string): Promise<void> {
   }
 }
 
+/** The worker serves once it polls its task queue, which its SDK metrics say. */
+async function workerPolls(metricsPort: number): Promise<boolean> {
+  const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, {
+    signal: AbortSignal.timeout(2_000),
+  });
+  const text = await response.text();
+  return /^temporal_num_pollers\{[^}]*poller_type="workflow_task"[^}]*\} [1-9]/m.test(text);
+}
+
 /** Starts the stack; on any failure (or an abort) it stops what it started, then rejects. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const baseEnv = options.env ?? process.env;
   // Throws a ConfigError naming the variable; entry points check the config before calling.
   const config = loadConfig(baseEnv);
   const onLine = options.onLine ?? ((name, line) => prefixer(name)(line));
-  const children: ManagedProcess[] = [];
-  let server: DevServer | undefined;
+  const processes: Partial<Record<ProcessName, StackProcess>> = {};
+  const list = () => PROCESS_NAMES.flatMap((name) => processes[name] ?? []);
   let stopping: Promise<void> | undefined;
-
   const stop = () =>
     (stopping ??= (async () => {
-      for (const child of [...children].reverse()) {
-        await child.stop(child.name === 'worker' ? config.worker.shutdownGraceMs + 5_000 : 10_000);
-      }
-      await server?.stop();
+      for (const child of list().reverse()) await child.stop();
     })());
-  const spawn = (name: string, entry: string, env: NodeJS.ProcessEnv) => {
-    if (stopping) throw new Error('the stack was stopped during start-up');
-    const child = spawnEntry(name, join(ROOT, entry), env, (line) => onLine(name, line));
-    children.push(child);
-    return child;
+
+  /** A project entry point run under tsx, ready when `probe` says so. */
+  const entry = (
+    name: ProcessName,
+    path: string,
+    env: NodeJS.ProcessEnv,
+    probe: () => Promise<boolean>,
+    timing: { readyMs: number; graceMs: number },
+  ): StackProcess => {
+    const recipe: ProcessRecipe = {
+      launch: () => {
+        const { child, exited } = spawnEntry(name, join(ROOT, path), env, (line) =>
+          onLine(name, line),
+        );
+        return Promise.resolve(incarnationOf(child, exited));
+      },
+      ready: (incarnation) =>
+        waitUntil(name, probe, { timeoutMs: timing.readyMs, process: incarnation }),
+      graceMs: timing.graceMs,
+    };
+    return (processes[name] = new StackProcess(name, recipe));
   };
+
   const onAbort = () => void stop();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-
   try {
     const apiUrl = `http://127.0.0.1:${config.port}`;
     await ensureFree(config.port, 'API');
@@ -124,22 +154,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await ensureFree(codecPort, 'codec server');
       codecUrl = `http://127.0.0.1:${codecPort}`;
       const ui = options.ports.ui;
-      const codec = spawn('codec', 'src/codec-server/main.ts', {
+      const codecEnv = {
         ...baseEnv,
         PAYLOAD_ENCRYPTION_KEYS: keys,
         CODEC_SERVER_PORT: String(codecPort),
         ...(ui === null
           ? {}
           : { CODEC_CORS_ORIGINS: `http://127.0.0.1:${ui},http://localhost:${ui}` }),
-      });
-      await waitUntil('codec server', () => portAccepts(codecPort), {
-        timeoutMs: 30_000,
-        process: codec,
-      });
+      };
+      await entry('codec', 'src/codec-server/main.ts', codecEnv, () => portAccepts(codecPort), {
+        readyMs: 30_000,
+        graceMs: 10_000,
+      }).start();
     }
 
-    let temporalAddress = options.temporalAddress;
-    if (!temporalAddress) {
+    const temporalAddress = options.temporalAddress ?? `127.0.0.1:${options.ports.temporal}`;
+    const uiUrl =
+      options.temporalAddress || options.ports.ui === null
+        ? null
+        : `http://127.0.0.1:${options.ports.ui}`;
+    let temporalCliVersion: string | null = null;
+    if (!options.temporalAddress) {
       await ensureFree(options.ports.temporal, 'Temporal');
       if (options.ports.ui !== null) await ensureFree(options.ports.ui, 'Temporal Web UI');
       const cliPath = execFileSync('bash', [join(ROOT, 'scripts/temporal-cli.sh')], {
@@ -147,25 +182,34 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         env: baseEnv,
         stdio: ['ignore', 'pipe', 'inherit'],
       }).trim();
-      if (stopping) throw new Error('the stack was stopped during start-up');
-      server = await startDevServer({
-        cliPath,
-        port: options.ports.temporal,
-        ...(options.ports.ui === null ? {} : { uiPort: options.ports.ui }),
-        ...(options.storage === 'memory'
-          ? {}
-          : { dbFile: join(options.dataDir, 'temporal.sqlite') }),
-        namespace: config.temporal.namespace,
-        retentionMs: config.temporal.retentionMs,
-        onLine: (line) => onLine('temporal', line),
-        // The UI decrypts payloads in the browser through our codec server.
-        ...(codecUrl && options.ports.ui !== null
-          ? { extraArgs: ['--ui-codec-endpoint', codecUrl] }
-          : {}),
+      const uiPort = options.ports.ui;
+      const temporal = new StackProcess('temporal', {
+        // The same port and SQLite file on every start: a restarted server has the runs it had.
+        launch: async () => {
+          const server = await startDevServer({
+            cliPath,
+            port: options.ports.temporal,
+            ...(uiPort === null ? {} : { uiPort }),
+            ...(options.storage === 'memory'
+              ? {}
+              : { dbFile: join(options.dataDir, 'temporal.sqlite') }),
+            namespace: config.temporal.namespace,
+            retentionMs: config.temporal.retentionMs,
+            onLine: (line) => onLine('temporal', line),
+            // The UI decrypts payloads in the browser through our codec server.
+            ...(codecUrl && uiPort !== null
+              ? { extraArgs: ['--ui-codec-endpoint', codecUrl] }
+              : {}),
+          });
+          return incarnationOf(server.process, server.exited);
+        },
+        // startDevServer returns once the server answers.
+        ready: () => Promise.resolve(),
+        graceMs: 15_000,
       });
-      temporalAddress = server.address;
-      // A stop that came while the server was starting did not see it.
-      if (stopping) await server.stop();
+      processes.temporal = temporal;
+      await temporal.start();
+      temporalCliVersion = await cliVersion(cliPath);
     }
 
     const seerUrl = options.seerUrl ?? `http://127.0.0.1:${options.ports.fakeSeer}`;
@@ -177,41 +221,45 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       PAYLOAD_ENCRYPTION_KEYS: keys,
     };
     if (!options.seerUrl) {
-      const fake = spawn('fake-seer', 'src/fake-seer/main.ts', {
-        ...env,
-        FAKE_SEER_PORT: String(options.ports.fakeSeer),
-      });
-      await waitUntil('fake Seer', () => portAccepts(options.ports.fakeSeer), {
-        timeoutMs: 30_000,
-        process: fake,
-      });
+      const fakeSeerEnv = { ...env, FAKE_SEER_PORT: String(options.ports.fakeSeer) };
+      await entry(
+        'fake-seer',
+        'src/fake-seer/main.ts',
+        fakeSeerEnv,
+        () => portAccepts(options.ports.fakeSeer),
+        { readyMs: 30_000, graceMs: 10_000 },
+      ).start();
     }
     // Bundled here, once, as the Docker image does: the worker starts without webpack in it.
     const bundlePath = baseEnv.WORKFLOW_BUNDLE_PATH || join(options.dataDir, 'workflow-bundle.js');
     if (!baseEnv.WORKFLOW_BUNDLE_PATH) await prebundle(bundlePath, { quiet: true });
-    spawn('worker', 'src/worker.ts', { ...env, WORKFLOW_BUNDLE_PATH: bundlePath });
-    // With API_EMBEDDED_WORKER=on the API runs a worker too, from the same bundle.
-    const api = spawn('api', 'src/api/main.ts', { ...env, WORKFLOW_BUNDLE_PATH: bundlePath });
-    // /readyz answers 200 once Temporal answers and a worker polls the task queue.
-    await waitUntil('API and worker', () => httpOk(`${apiUrl}/readyz`), {
-      timeoutMs: 60_000,
-      process: api,
+    const withBundle = { ...env, WORKFLOW_BUNDLE_PATH: bundlePath };
+    const worker = entry(
+      'worker',
+      'src/worker.ts',
+      withBundle,
+      () => workerPolls(config.worker.metricsPort),
+      { readyMs: 60_000, graceMs: config.worker.shutdownGraceMs + 5_000 },
+    );
+    // With API_EMBEDDED_WORKER=on the API runs a worker too, from the same bundle. /readyz
+    // answers 200 once Temporal answers and a worker polls the task queue.
+    const api = entry('api', 'src/api/main.ts', withBundle, () => httpOk(`${apiUrl}/readyz`), {
+      readyMs: 60_000,
+      graceMs: 10_000,
     });
+    await Promise.all([worker.start(), api.start()]);
     if (stopping) throw new Error('the stack was stopped during start-up');
 
-    const processes: Record<string, number> = {};
-    if (server?.process.pid) processes.temporal = server.process.pid;
-    for (const child of children) if (child.child.pid) processes[child.name] = child.child.pid;
     return {
       config,
       apiUrl,
       temporalAddress,
       seerUrl,
-      uiUrl: server?.uiUrl ?? null,
+      uiUrl,
       codecUrl,
-      server,
-      children,
+      temporalCliVersion,
       processes,
+      list,
       stop,
     };
   } catch (err) {

@@ -2,7 +2,7 @@
 // stack (separate processes) while runs are in flight, and no run may be lost or made twice.
 import { CI, DRILLS } from '../../drills/drills';
 import type { DrillResult } from '../../drills/ledger';
-import { DrillStack } from '../../drills/stack';
+import { startDrillStack, type DrillStack } from '../../drills/stack';
 import { testServer } from '../support/temporal';
 
 jest.setTimeout(240_000);
@@ -11,10 +11,7 @@ let stack: DrillStack;
 const earlier = new Set<string>();
 
 beforeAll(async () => {
-  stack = await DrillStack.start({
-    workflowBundlePath: testServer().bundlePath,
-    cliPath: process.env.TEMPORAL_CLI_PATH,
-  });
+  stack = await startDrillStack({ workflowBundlePath: testServer().bundlePath });
 }, 120_000);
 afterAll(async () => {
   await stack?.close();
