@@ -1,11 +1,12 @@
 // The activities the worker registers, built once per process around one Seer client.
 import type { Logger } from 'pino';
+import { START_SEER_RUN_ACTIVITY } from '../src/domain/attempts';
 import { createStartSeerRun, type SeerRunStarter } from './start-seer-run';
 import { createTriggerExplorerIndex, type ExplorerIndexer } from './trigger-explorer-index';
 
 export function createActivities(deps: { seer: SeerRunStarter & ExplorerIndexer; logger: Logger }) {
   return {
-    startSeerRun: createStartSeerRun(deps),
+    [START_SEER_RUN_ACTIVITY]: createStartSeerRun(deps),
     triggerExplorerIndex: createTriggerExplorerIndex(deps),
   };
 }

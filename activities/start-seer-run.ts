@@ -1,19 +1,23 @@
-// Activity `startSeerRun`: validates the run's input, asks Seer to create the run, and turns the
-// client's typed outcome into a result or a Temporal failure (the decision table's last step).
+// Activity `startSeerRun` (START_SEER_RUN_ACTIVITY): validates the run's input, asks Seer to create
+// the run, and turns the client's typed outcome into a result or a Temporal failure (the decision
+// table's last step; src/seer/outcome-failure.ts reads the outcome). Its second argument, what
+// earlier activities of the run sent, is recorded in history: it accepts every recorded form.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import {
   assertNever,
   FailureReason,
-  MAX_RETRY_DELAY_MS,
-  TRANSIENT_FAILURE_TYPE,
-  type SeerAttemptDetails,
+  requestNumber,
   requestSchemaFor,
-  type SeerRunInput,
+  TRANSIENT_FAILURE_TYPE,
+  type RecordedAttemptsBefore,
   type RunType,
+  type SeerAttemptDetails,
+  type SeerRunInput,
   type ViewerContext,
 } from '../src/domain';
 import type { SeerOutcome } from '../src/seer/outcome';
+import { outcomeFailure } from '../src/seer/outcome-failure';
 
 export interface StartSeerRunResult {
   run_id: number;
@@ -33,12 +37,11 @@ export interface SeerRunStarter {
 }
 
 export function createStartSeerRun(deps: { seer: SeerRunStarter; logger: Logger }) {
-  /** `priorAttempts`: requests already sent by an earlier (local) activity for this run. */
   return async function startSeerRun(
     input: SeerRunInput,
-    priorAttempts = 0,
+    before?: RecordedAttemptsBefore,
   ): Promise<StartSeerRunResult> {
-    const attempt = Context.current().info.attempt + priorAttempts;
+    const attempt = requestNumber(Context.current().info.attempt, before);
     const log = deps.logger.child({
       run_uuid: input.run_uuid,
       type: input.type,
@@ -65,52 +68,37 @@ export function createStartSeerRun(deps: { seer: SeerRunStarter; logger: Logger 
       viewerContext: input.viewer_context,
       signal: Context.current().cancellationSignal,
     });
-    switch (outcome.kind) {
-      case 'live':
-        log.info({ status: 'LIVE', run_id: outcome.runId }, 'Seer created the run');
-        return {
-          run_id: outcome.runId,
-          has_explorer_index: outcome.hasExplorerIndex,
-          has_org_project_context: outcome.hasOrgProjectContext,
-          attempt,
-        };
+    if (outcome.kind === 'live') {
+      log.info({ status: 'LIVE', run_id: outcome.runId }, 'Seer created the run');
+      return {
+        run_id: outcome.runId,
+        has_explorer_index: outcome.hasExplorerIndex,
+        has_org_project_context: outcome.hasOrgProjectContext,
+        attempt,
+      };
+    }
+    const failed = outcomeFailure(outcome);
+    switch (failed.kind) {
       case 'terminal':
-        log.error(
-          {
-            status: 'FAILED',
-            reason: outcome.reason,
-            seer_status: outcome.seerStatus,
-            seer_body: outcome.bodySnippet,
-          },
-          'Seer answered with a terminal error',
-        );
-        throw ApplicationFailure.nonRetryable(
-          `Seer answered ${outcome.seerStatus ?? ''}: ${outcome.reason}`.replace('  ', ' '),
-          outcome.reason,
-          { attempt, seer_status: outcome.seerStatus ?? null } satisfies SeerAttemptDetails,
-        );
+        log.error({ status: 'FAILED', ...failed.logFields }, 'Seer answered with a terminal error');
+        throw ApplicationFailure.nonRetryable(failed.message, failed.failure.reason, {
+          attempt,
+          seer_status: failed.seerStatus,
+        } satisfies SeerAttemptDetails);
       case 'transient': {
-        const nextRetryDelay =
-          outcome.retryAfterMs === undefined
-            ? undefined
-            : Math.min(outcome.retryAfterMs, MAX_RETRY_DELAY_MS);
+        const nextRetryDelay = failed.nextRetryDelayMs;
         log.warn(
-          {
-            status: 'PENDING',
-            seer_status: outcome.seerStatus,
-            cause: outcome.cause,
-            next_retry_delay_ms: nextRetryDelay,
-          },
+          { status: 'PENDING', ...failed.logFields, next_retry_delay_ms: nextRetryDelay },
           'Seer is unavailable; the attempt will be retried',
         );
         throw ApplicationFailure.create({
-          message: `Seer unavailable (${outcome.seerStatus ?? outcome.cause})`,
+          message: failed.message,
           type: TRANSIENT_FAILURE_TYPE,
           nonRetryable: false,
           details: [
             {
               attempt,
-              seer_status: outcome.seerStatus ?? null,
+              seer_status: failed.seerStatus,
               ...(nextRetryDelay === undefined ? {} : { next_retry_delay_ms: nextRetryDelay }),
             } satisfies SeerAttemptDetails,
           ],
@@ -118,7 +106,7 @@ export function createStartSeerRun(deps: { seer: SeerRunStarter; logger: Logger 
         });
       }
       default:
-        return assertNever(outcome);
+        return assertNever(failed);
     }
   };
 }

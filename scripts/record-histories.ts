@@ -9,7 +9,7 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import pino from 'pino';
-import { RunType, type SeerRunInput } from '../src/domain';
+import { RunType, SeerRoute, type SeerRunInput } from '../src/domain';
 import { startFakeSeer } from '../src/fake-seer/server';
 import { SeerClient } from '../src/seer/client';
 import { startDevServer } from '../src/temporal/dev-server';
@@ -63,18 +63,24 @@ async function main(): Promise<void> {
   });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
-  const CHAT = '/v1/automation/explorer/chat';
   const scenarios: Array<[string, () => void, SeerRunInput]> = [
     [
       'live-explorer-with-index-trigger',
       () => fake.configure({ has_explorer_index: false }),
       input({}),
     ],
-    ['failed-seer-rejected', () => fake.queueFaults(CHAT, [{ status: 400 }]), input({})],
+    [
+      'failed-seer-rejected',
+      () => fake.queueFaults(SeerRoute.explorerChat, [{ status: 400 }]),
+      input({}),
+    ],
     [
       'retried-then-live',
       () =>
-        fake.queueFaults(CHAT, [{ status: 503 }, { status: 429, headers: { 'retry-after': '1' } }]),
+        fake.queueFaults(SeerRoute.explorerChat, [
+          { status: 503 },
+          { status: 429, headers: { 'retry-after': '1' } },
+        ]),
       input({}),
     ],
     [

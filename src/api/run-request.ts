@@ -2,9 +2,8 @@
 // project filled in from the path and envelope, conflicts with the path refused, defaults applied.
 import {
   cleanStrings,
-  hasRequestProjectId,
-  organizationFieldOf,
   requestSchemaFor,
+  runTypeSpec,
   type RunType,
   type ViewerContext,
 } from '../domain';
@@ -26,8 +25,8 @@ export function bindRunRequest(organizationId: number, body: CreateRunBody): Bou
   const { type } = cleaned;
   const request: Record<string, unknown> = { ...cleaned.request };
   const issues: Issue[] = [];
+  const { organizationField, projectField } = runTypeSpec(type);
 
-  const organizationField = organizationFieldOf(type);
   if (organizationField !== null) {
     const named = request[organizationField];
     if (named !== undefined && named !== organizationId) {
@@ -40,16 +39,16 @@ export function bindRunRequest(organizationId: number, body: CreateRunBody): Bou
   }
 
   let projectId = cleaned.project_id ?? null;
-  if (hasRequestProjectId(type)) {
-    const named = request.project_id as number | undefined;
+  if (projectField !== null) {
+    const named = request[projectField] as number | undefined;
     if (named !== undefined && projectId !== null && named !== projectId) {
       issues.push({
-        path: 'request.project_id',
+        path: `request.${projectField}`,
         message: `is ${named}, but the run's project_id is ${projectId}`,
       });
     }
     projectId ??= named ?? null;
-    if (projectId !== null) request.project_id = projectId;
+    if (projectId !== null) request[projectField] = projectId;
   }
 
   const viewerContext = cleaned.viewer_context ?? null;

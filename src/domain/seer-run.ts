@@ -47,6 +47,21 @@ export interface SeerRunView {
   closed_at: string | null;
 }
 
+/**
+ * A SeerRun's memo. body_sha256 is set at start (src/temporal/runs.ts); the workflow writes the rest
+ * (workflows/run-record.ts). Read back from Temporal, each value is `unknown` until checked.
+ */
+export interface RunMemo {
+  /** SHA-256 of the canonical validated body: a reused Idempotency-Key must match it. */
+  body_sha256: string;
+  /** Requests sent to Seer for the run, recorded when it becomes LIVE or FAILED. */
+  attempts?: number;
+  /** 1 once the local first attempt failed and retries moved to a regular activity. */
+  local_attempts?: number;
+  /** Seer's HTTP status on the answer that failed the run; null when there was none. */
+  seer_status?: number | null;
+}
+
 /** ApplicationFailure type of a retryable Seer answer (a 5xx, 408/429, a network error). */
 export const TRANSIENT_FAILURE_TYPE = 'seer_transient';
 

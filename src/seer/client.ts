@@ -1,13 +1,7 @@
 // The Seer client: serialize once, sign those bytes, send them over one keep-alive pool, and
 // classify the answer. Network failures come back as transient outcomes, never as throws.
 import { Pool } from 'undici';
-import {
-  cleanStrings,
-  ExplorerIndexRoute,
-  RunType,
-  seerRouteFor,
-  type ViewerContext,
-} from '../domain';
+import { cleanStrings, runTypeSpec, SeerRoute, type RunType, type ViewerContext } from '../domain';
 import { classifyAck, classifyAnswer, type SeerAnswer } from './classify-answer';
 import type { SeerAck, SeerOutcome } from './outcome';
 import { rpcAuthorization, viewerContextHeaders } from './sign';
@@ -69,7 +63,7 @@ export class SeerClient {
     viewerContext,
     signal,
   }: StartRunArgs): Promise<SeerOutcome> {
-    const route = seerRouteFor(type);
+    const { seerRoute: route, runUuidAsRef } = runTypeSpec(type);
     if (route === null) {
       throw new Error(`run type ${type} has no Seer route: its run fails as unsupported_type`);
     }
@@ -77,7 +71,7 @@ export class SeerClient {
     const body = {
       ...request,
       external_idempotency_key: runUuid,
-      ...(type === RunType.feature_run ? { ref: runUuid } : {}),
+      ...(runUuidAsRef ? { ref: runUuid } : {}),
     };
     const exchange = await this.#send(
       route,
@@ -107,13 +101,13 @@ export class SeerClient {
     const posts: Array<{ route: string; body: unknown }> = [];
     if (hasExplorerIndex === false) {
       posts.push({
-        route: ExplorerIndexRoute.projects,
+        route: SeerRoute.explorerIndex,
         body: { projects: projectId === null ? [] : [{ org_id: orgId, project_id: projectId }] },
       });
     }
     if (hasOrgProjectContext === false) {
       posts.push({
-        route: ExplorerIndexRoute.orgProjectKnowledge,
+        route: SeerRoute.explorerOrgProjectKnowledge,
         body: { org_id: orgId, projects: projectId === null ? [] : [{ project_id: projectId }] },
       });
     }

@@ -2,7 +2,7 @@
 // worker and the fake Seer over HTTP: what the run becomes, and how many requests Seer saw.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { FailureReason, RunType, type SeerRunInput } from '../../src/domain';
+import { FailureReason, RunType, SeerRoute, type SeerRunInput } from '../../src/domain';
 import { startFakeSeer, type FakeFault, type FakeSeer } from '../../src/fake-seer/server';
 import { startSeerRunWorkflow } from '../../src/temporal/runs';
 import { statusQuery } from '../../workflows/seer-run';
@@ -10,7 +10,6 @@ import { runToEnd } from '../support/runs';
 import { connectClient, runInput, startTestWorker, type TestWorker } from '../support/temporal';
 
 const SECRET = 'test-secret';
-const CHAT = '/v1/automation/explorer/chat';
 
 let fake: FakeSeer;
 let worker: TestWorker;
@@ -51,7 +50,7 @@ const requestsFor = (key: string) => fake.state.requests.filter((r) => r.key ===
 const runsFor = (key: string) => fake.state.runs.filter((r) => r.key === key);
 
 async function runWith(faults: FakeFault[], input = explorer()) {
-  fake.queueFaults(CHAT, faults);
+  fake.queueFaults(SeerRoute.explorerChat, faults);
   const end = await runToEnd(client, worker.taskQueue, input);
   return { ...end, requests: requestsFor(input.run_uuid), runs: runsFor(input.run_uuid), input };
 }
@@ -207,7 +206,7 @@ describe('transient answers are retried until Seer creates the run', () => {
 
   it('when the heal window runs out the workflow records FAILED retries_exhausted itself', async () => {
     fake.queueFaults(
-      CHAT,
+      SeerRoute.explorerChat,
       Array.from({ length: 20 }, () => ({ status: 503 })),
     );
     const input = explorer({ heal_window_ms: 2_500 });
@@ -256,7 +255,7 @@ describe('each run type reaches its Seer route', () => {
         natural_language_query: 'errors today',
         strategy: 'default',
       },
-      '/v1/assisted-query/start',
+      SeerRoute.assistedQueryStart,
     ],
     [
       RunType.autofix,
@@ -265,13 +264,9 @@ describe('each run type reaches its Seer route', () => {
         project_id: 3,
         issue: { id: 9, title: 'TypeError', culprit: 'app.js' },
       },
-      '/v1/automation/autofix/start',
+      SeerRoute.autofixStart,
     ],
-    [
-      RunType.feature_run,
-      { feature_id: 'summaries', payload: { a: 1 } },
-      '/v1/automation/agent/feature/run',
-    ],
+    [RunType.feature_run, { feature_id: 'summaries', payload: { a: 1 } }, SeerRoute.featureRun],
   ])('%s goes LIVE through %s', async (type, request, route) => {
     const input = runInput({ type, request });
     const end = await runToEnd(client, worker.taskQueue, input);
@@ -284,7 +279,7 @@ describe('each run type reaches its Seer route', () => {
 
 describe('the status query', () => {
   it('answers the GET shape while the run waits for Seer', async () => {
-    fake.queueFaults(CHAT, [{ status: 503 }]);
+    fake.queueFaults(SeerRoute.explorerChat, [{ status: 503 }]);
     const input = explorer();
     const handle = await startSeerRunWorkflow(client, worker.taskQueue, input, {
       body_sha256: 'x',
@@ -311,15 +306,16 @@ describe('the status query', () => {
 });
 
 describe('the explorer follow-up', () => {
-  const INDEX = '/v1/automation/explorer/index';
-  const KNOWLEDGE = '/v1/automation/explorer/index/org-project-knowledge';
   const indexRequests = () =>
-    fake.state.requests.filter((r) => r.route === INDEX || r.route === KNOWLEDGE);
+    fake.state.requests.filter(
+      (r) =>
+        r.route === SeerRoute.explorerIndex || r.route === SeerRoute.explorerOrgProjectKnowledge,
+    );
 
   it('two concurrent runs of one project with has_explorer_index false trigger the index once', async () => {
     fake.configure({ has_explorer_index: false, has_org_project_context: true });
     // Slow enough that the second run finds the first one's trigger still running.
-    fake.queueFaults(INDEX, [{ delay_ms: 700 }]);
+    fake.queueFaults(SeerRoute.explorerIndex, [{ delay_ms: 700 }]);
     const project = Math.floor(Math.random() * 1e9);
     const inputs = [explorer({ project_id: project }), explorer({ project_id: project })];
     const ends = await Promise.all(inputs.map((i) => runToEnd(client, worker.taskQueue, i)));
@@ -339,7 +335,7 @@ describe('the explorer follow-up', () => {
 
   it('a failing index trigger leaves the run LIVE', async () => {
     fake.configure({ has_explorer_index: true, has_org_project_context: false });
-    fake.queueFaults(KNOWLEDGE, [{ status: 400 }]);
+    fake.queueFaults(SeerRoute.explorerOrgProjectKnowledge, [{ status: 400 }]);
     const project = Math.floor(Math.random() * 1e9);
     const end = await runToEnd(client, worker.taskQueue, explorer({ project_id: project }));
     expect(end.result).not.toBeNull();

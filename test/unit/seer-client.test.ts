@@ -3,14 +3,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { startFakeSeer, type FakeSeer, type FakeSeerOptions } from '../../src/fake-seer/server';
+import { SeerRoute } from '../../src/domain';
 import { SeerClient, type SeerClientOptions } from '../../src/seer/client';
 import { rpcAuthorization, signBody } from '../../src/seer/sign';
 
 const SECRET = 'test-secret';
-const CHAT = '/v1/automation/explorer/chat';
-const FEATURE = '/v1/automation/agent/feature/run';
-const INDEX = '/v1/automation/explorer/index';
-const KNOWLEDGE = '/v1/automation/explorer/index/org-project-knowledge';
 
 const explorerRequest = {
   organization_id: 42,
@@ -64,7 +61,12 @@ describe('SeerClient.startRun', () => {
       hasOrgProjectContext: true,
     });
     expect(seer.state.runs).toEqual([
-      { key: runUuid, route: CHAT, run_id: 1, created_at: expect.any(Number) as number },
+      {
+        key: runUuid,
+        route: SeerRoute.explorerChat,
+        run_id: 1,
+        created_at: expect.any(Number) as number,
+      },
     ]);
   });
 
@@ -76,7 +78,7 @@ describe('SeerClient.startRun', () => {
 
     expect(seer.state.requests).toMatchObject([
       {
-        route: CHAT,
+        route: SeerRoute.explorerChat,
         key: runUuid,
         signature_ok: true,
         viewer_context_ok: null,
@@ -179,7 +181,7 @@ describe('SeerClient.startRun', () => {
       external_idempotency_key: runUuid,
       ref: runUuid,
     });
-    expect(seer.state.runs[0]).toMatchObject({ route: FEATURE, key: runUuid });
+    expect(seer.state.runs[0]).toMatchObject({ route: SeerRoute.featureRun, key: runUuid });
   });
 
   test('NUL characters and lone surrogates never reach Seer', async () => {
@@ -204,7 +206,7 @@ describe('SeerClient.startRun', () => {
 
   test('a Seer slower than the request timeout is transient', async () => {
     const { seer, client } = await setup({}, { requestTimeoutMs: 100 });
-    seer.queueFaults(CHAT, [{ delay_ms: 1_000 }]);
+    seer.queueFaults(SeerRoute.explorerChat, [{ delay_ms: 1_000 }]);
 
     const outcome = await startExplorer(client);
 
@@ -216,14 +218,14 @@ describe('SeerClient.startRun', () => {
 
   test('a Seer that never answers is transient once the request timeout passes', async () => {
     const { seer, client } = await setup({}, { requestTimeoutMs: 100 });
-    seer.queueFaults(CHAT, [{ hang: true }]);
+    seer.queueFaults(SeerRoute.explorerChat, [{ hang: true }]);
 
     await expect(startExplorer(client)).resolves.toMatchObject({ kind: 'transient' });
   });
 
   test('a connection dropped before Seer answers is transient, and no run is made', async () => {
     const { seer, client } = await setup();
-    seer.queueFaults(CHAT, [{ drop: 'before' }]);
+    seer.queueFaults(SeerRoute.explorerChat, [{ drop: 'before' }]);
 
     await expect(startExplorer(client)).resolves.toEqual({
       kind: 'transient',
@@ -235,7 +237,7 @@ describe('SeerClient.startRun', () => {
   test('an answer lost after Seer made the run is transient; the retry gets the same run_id', async () => {
     const { seer, client } = await setup();
     const runUuid = randomUUID();
-    seer.queueFaults(CHAT, [{ drop: 'after_create' }]);
+    seer.queueFaults(SeerRoute.explorerChat, [{ drop: 'after_create' }]);
 
     await expect(startExplorer(client, runUuid)).resolves.toMatchObject({ kind: 'transient' });
     await expect(startExplorer(client, runUuid)).resolves.toMatchObject({
@@ -263,7 +265,7 @@ describe('SeerClient.startRun', () => {
 
   test("a 429 is transient with Seer's Retry-After, uncapped", async () => {
     const { seer, client } = await setup();
-    seer.queueFaults(CHAT, [{ status: 429, headers: { 'retry-after': '120' } }]);
+    seer.queueFaults(SeerRoute.explorerChat, [{ status: 429, headers: { 'retry-after': '120' } }]);
 
     await expect(startExplorer(client)).resolves.toEqual({
       kind: 'transient',
@@ -276,7 +278,7 @@ describe('SeerClient.startRun', () => {
   test('a 503 is transient, and the fault queue then gives way to normal answers', async () => {
     const { seer, client } = await setup();
     const runUuid = randomUUID();
-    seer.queueFaults(CHAT, [{ status: 503, body: 'busy' }]);
+    seer.queueFaults(SeerRoute.explorerChat, [{ status: 503, body: 'busy' }]);
 
     await expect(startExplorer(client, runUuid)).resolves.toMatchObject({
       kind: 'transient',
@@ -287,7 +289,7 @@ describe('SeerClient.startRun', () => {
 
   test('a 2xx list body is terminal invalid_json_body, with what Seer said', async () => {
     const { seer, client } = await setup();
-    seer.queueFaults(CHAT, [{ status: 200, body: '[{"run_id": 5}]' }]);
+    seer.queueFaults(SeerRoute.explorerChat, [{ status: 200, body: '[{"run_id": 5}]' }]);
 
     await expect(startExplorer(client)).resolves.toEqual({
       kind: 'terminal',
@@ -300,7 +302,7 @@ describe('SeerClient.startRun', () => {
   test('a 2xx body of invalid UTF-8 bytes is terminal invalid_json_body', async () => {
     const { seer, client } = await setup();
     const bytes = Buffer.from([...Buffer.from('{"run_id": "'), 0xc3, 0x28, 0x22, 0x7d]);
-    seer.queueFaults(CHAT, [{ body_base64: bytes.toString('base64') }]);
+    seer.queueFaults(SeerRoute.explorerChat, [{ body_base64: bytes.toString('base64') }]);
 
     await expect(startExplorer(client)).resolves.toMatchObject({
       kind: 'terminal',
@@ -310,7 +312,7 @@ describe('SeerClient.startRun', () => {
 
   test('a 204 is terminal invalid_json_body', async () => {
     const { seer, client } = await setup();
-    seer.queueFaults(CHAT, [{ status: 204 }]);
+    seer.queueFaults(SeerRoute.explorerChat, [{ status: 204 }]);
 
     await expect(startExplorer(client)).resolves.toMatchObject({
       kind: 'terminal',
@@ -321,7 +323,9 @@ describe('SeerClient.startRun', () => {
 
   test('a 302 is terminal seer_rejected and is not followed', async () => {
     const { seer, client } = await setup();
-    seer.queueFaults(CHAT, [{ status: 302, headers: { location: `${seer.url}${FEATURE}` } }]);
+    seer.queueFaults(SeerRoute.explorerChat, [
+      { status: 302, headers: { location: `${seer.url}${SeerRoute.featureRun}` } },
+    ]);
 
     await expect(startExplorer(client)).resolves.toMatchObject({
       kind: 'terminal',
@@ -354,7 +358,7 @@ describe('SeerClient.startRun', () => {
 
   test("the caller's cancellation rejects instead of returning an outcome", async () => {
     const { seer, client } = await setup();
-    seer.queueFaults(CHAT, [{ hang: true }]);
+    seer.queueFaults(SeerRoute.explorerChat, [{ hang: true }]);
 
     await expect(
       startExplorer(client, randomUUID(), AbortSignal.timeout(50)),
@@ -412,13 +416,13 @@ describe('SeerClient.triggerExplorerIndex', () => {
     });
 
     expect(acks).toEqual([
-      { route: INDEX, kind: 'ok', seerStatus: 200 },
-      { route: KNOWLEDGE, kind: 'ok', seerStatus: 200 },
+      { route: SeerRoute.explorerIndex, kind: 'ok', seerStatus: 200 },
+      { route: SeerRoute.explorerOrgProjectKnowledge, kind: 'ok', seerStatus: 200 },
     ]);
     const bodies = Object.fromEntries(seer.state.requests.map((r) => [r.route, r.body]));
     expect(bodies).toEqual({
-      [INDEX]: { projects: [{ org_id: 42, project_id: 7 }] },
-      [KNOWLEDGE]: { org_id: 42, projects: [{ project_id: 7 }] },
+      [SeerRoute.explorerIndex]: { projects: [{ org_id: 42, project_id: 7 }] },
+      [SeerRoute.explorerOrgProjectKnowledge]: { org_id: 42, projects: [{ project_id: 7 }] },
     });
     expect(seer.state.requests.every((r) => r.signature_ok)).toBe(true);
   });
@@ -448,15 +452,15 @@ describe('SeerClient.triggerExplorerIndex', () => {
 
     const bodies = Object.fromEntries(seer.state.requests.map((r) => [r.route, r.body]));
     expect(bodies).toEqual({
-      [INDEX]: { projects: [] },
-      [KNOWLEDGE]: { org_id: 42, projects: [] },
+      [SeerRoute.explorerIndex]: { projects: [] },
+      [SeerRoute.explorerOrgProjectKnowledge]: { org_id: 42, projects: [] },
     });
   });
 
   test('each route reports its own outcome', async () => {
     const { seer, client } = await setup();
-    seer.queueFaults(INDEX, [{ status: 503 }]);
-    seer.queueFaults(KNOWLEDGE, [{ status: 404, body: 'no such org' }]);
+    seer.queueFaults(SeerRoute.explorerIndex, [{ status: 503 }]);
+    seer.queueFaults(SeerRoute.explorerOrgProjectKnowledge, [{ status: 404, body: 'no such org' }]);
 
     await expect(
       client.triggerExplorerIndex({
@@ -465,9 +469,9 @@ describe('SeerClient.triggerExplorerIndex', () => {
         hasOrgProjectContext: false,
       }),
     ).resolves.toEqual([
-      { route: INDEX, kind: 'transient', seerStatus: 503, cause: 'http_503' },
+      { route: SeerRoute.explorerIndex, kind: 'transient', seerStatus: 503, cause: 'http_503' },
       {
-        route: KNOWLEDGE,
+        route: SeerRoute.explorerOrgProjectKnowledge,
         kind: 'terminal',
         seerStatus: 404,
         cause: 'http_404',
@@ -503,7 +507,7 @@ describe('the fake Seer', () => {
 
     await expect(
       call(seer, 'POST', '/__control/faults', {
-        route: CHAT,
+        route: SeerRoute.explorerChat,
         faults: [{ status: 500, create: true }],
       }),
     ).resolves.toEqual({ status: 200, body: { queued: 1 } });
@@ -513,12 +517,12 @@ describe('the fake Seer', () => {
     const requests = await call(seer, 'GET', '/__control/requests');
     expect(requests.body).toMatchObject({
       requests: [
-        { route: CHAT, key: runUuid, signature_ok: true, status: 500 },
-        { route: CHAT, key: runUuid, signature_ok: true, status: 200 },
+        { route: SeerRoute.explorerChat, key: runUuid, signature_ok: true, status: 500 },
+        { route: SeerRoute.explorerChat, key: runUuid, signature_ok: true, status: 200 },
       ],
     });
     await expect(call(seer, 'GET', '/__control/runs')).resolves.toMatchObject({
-      body: { runs: [{ key: runUuid, route: CHAT, run_id: 1 }] },
+      body: { runs: [{ key: runUuid, route: SeerRoute.explorerChat, run_id: 1 }] },
     });
 
     await expect(call(seer, 'POST', '/__control/reset', {})).resolves.toMatchObject({
@@ -557,7 +561,10 @@ describe('the fake Seer', () => {
     const { seer } = await setup();
 
     await expect(
-      call(seer, 'POST', '/__control/faults', { route: CHAT, faults: [{ status: 'soon' }] }),
+      call(seer, 'POST', '/__control/faults', {
+        route: SeerRoute.explorerChat,
+        faults: [{ status: 'soon' }],
+      }),
     ).resolves.toMatchObject({ status: 400 });
     await expect(
       call(seer, 'POST', '/__control/faults', { route: '/v1/nowhere', faults: [] }),
@@ -577,7 +584,7 @@ describe('the fake Seer', () => {
     const body = { ...explorerRequest, external_idempotency_key: randomUUID() };
     const viewer = '{"actor_type":"user","organization_id":42}';
 
-    const answer = await call(seer, 'POST', CHAT, body, {
+    const answer = await call(seer, 'POST', SeerRoute.explorerChat, body, {
       ...signedHeaders(body),
       'x-viewer-context': viewer.replace('42', '43'),
       'x-viewer-context-signature': signBody(SECRET, Buffer.from(viewer)),
@@ -592,7 +599,9 @@ describe('the fake Seer', () => {
     const { seer } = await setup();
     const body = { ...explorerRequest, external_idempotency_key: randomUUID() };
 
-    await expect(call(seer, 'POST', CHAT, body)).resolves.toMatchObject({ status: 401 });
+    await expect(call(seer, 'POST', SeerRoute.explorerChat, body)).resolves.toMatchObject({
+      status: 401,
+    });
     expect(seer.state.runs).toEqual([]);
   });
 
@@ -606,7 +615,7 @@ describe('the fake Seer', () => {
     };
 
     await expect(
-      call(seer, 'POST', '/v1/automation/autofix/start', body, signedHeaders(body)),
+      call(seer, 'POST', SeerRoute.autofixStart, body, signedHeaders(body)),
     ).resolves.toEqual({ status: 400, body: { detail: 'missing field issue.title' } });
   });
 

@@ -1,0 +1,176 @@
+// The `startSeerRun` activity around a stub Seer, in Temporal's mock activity environment: each
+// outcome's result or failure, its log line, and the request number under every recorded form of
+// the activity's second argument (activity arguments live in history).
+import { Writable } from 'node:stream';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import pino from 'pino';
+import {
+  createStartSeerRun,
+  type SeerRunStarter,
+  type StartSeerRunResult,
+} from '../../activities/start-seer-run';
+import { RunType, type RecordedAttemptsBefore, type SeerRunInput } from '../../src/domain';
+import type { SeerOutcome } from '../../src/seer/outcome';
+
+const input: SeerRunInput = {
+  run_uuid: '3b241101-e2bb-4255-8caf-4136c566a962',
+  type: RunType.explorer,
+  organization_id: 42,
+  project_id: 7,
+  request: { organization_id: 42, query: 'why is checkout slow?' },
+  viewer_context: null,
+  explorer_index_trigger: true,
+  heal_window_ms: 60_000,
+  attempt_timeout_ms: 1_000,
+  started_by: 'test',
+};
+
+async function attempt(
+  outcome: SeerOutcome,
+  options: {
+    temporalAttempt?: number;
+    before?: RecordedAttemptsBefore;
+    request?: Record<string, unknown>;
+  } = {},
+) {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  const seer: SeerRunStarter = { startRun: () => Promise.resolve(outcome) };
+  const startSeerRun = createStartSeerRun({
+    seer,
+    logger: pino({ base: null, timestamp: false }, sink),
+  });
+  const env = new MockActivityEnvironment({ attempt: options.temporalAttempt ?? 1 });
+  const args: SeerRunInput = { ...input, request: options.request ?? input.request };
+  const run: Promise<StartSeerRunResult> =
+    options.before === undefined
+      ? env.run(startSeerRun, args)
+      : env.run(startSeerRun, args, options.before);
+  const settled = await run.then(
+    (result) => ({ result, failure: undefined }),
+    (failure: unknown) => ({ result: undefined, failure: failure as ApplicationFailure }),
+  );
+  return { ...settled, log: lines };
+}
+
+const live: SeerOutcome = {
+  kind: 'live',
+  runId: 5,
+  hasExplorerIndex: false,
+  hasOrgProjectContext: null,
+};
+const bindings = { run_uuid: input.run_uuid, type: 'explorer', organization_id: 42, project_id: 7 };
+
+describe('the request number', () => {
+  it.each<[string, RecordedAttemptsBefore, number, number]>([
+    ['the first attempt (v1, local): no second argument', undefined, 1, 1],
+    ['a retry after the local attempt: { sent_before: 1 }', { sent_before: 1 }, 2, 3],
+    ['a retry scheduled by an older worker: a bare 1 in history', 1, 2, 3],
+  ])('%s', async (_case, before, temporalAttempt, expected) => {
+    const { result, log } = await attempt(live, { before, temporalAttempt });
+    expect(result?.attempt).toBe(expected);
+    expect(log[0]).toMatchObject({ attempt: expected });
+  });
+});
+
+describe('each outcome', () => {
+  it('live: the run id, the flags, and an info line', async () => {
+    const { result, log } = await attempt(live);
+    expect(result).toEqual({
+      run_id: 5,
+      has_explorer_index: false,
+      has_org_project_context: null,
+      attempt: 1,
+    });
+    expect(log).toEqual([
+      {
+        level: 30,
+        ...bindings,
+        attempt: 1,
+        status: 'LIVE',
+        run_id: 5,
+        msg: 'Seer created the run',
+      },
+    ]);
+  });
+
+  it('terminal: a non-retryable failure named by its reason, and an error line', async () => {
+    const { failure, log } = await attempt(
+      { kind: 'terminal', reason: 'seer_rejected', seerStatus: 400, bodySnippet: 'bad' },
+      { before: { sent_before: 1 }, temporalAttempt: 2 },
+    );
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({
+      message: 'Seer answered 400: seer_rejected',
+      type: 'seer_rejected',
+      nonRetryable: true,
+      details: [{ attempt: 3, seer_status: 400 }],
+    });
+    expect(log).toEqual([
+      {
+        level: 50,
+        ...bindings,
+        attempt: 3,
+        status: 'FAILED',
+        reason: 'seer_rejected',
+        seer_status: 400,
+        seer_body: 'bad',
+        msg: 'Seer answered with a terminal error',
+      },
+    ]);
+  });
+
+  it("transient: a retryable failure carrying Seer's capped Retry-After, and a warn line", async () => {
+    const { failure, log } = await attempt({
+      kind: 'transient',
+      seerStatus: 429,
+      retryAfterMs: 120_000,
+      cause: 'http_429',
+    });
+    expect(failure).toMatchObject({
+      message: 'Seer unavailable (429)',
+      type: 'seer_transient',
+      nonRetryable: false,
+      nextRetryDelay: 60_000,
+      details: [{ attempt: 1, seer_status: 429, next_retry_delay_ms: 60_000 }],
+    });
+    expect(log).toEqual([
+      {
+        level: 40,
+        ...bindings,
+        attempt: 1,
+        status: 'PENDING',
+        seer_status: 429,
+        cause: 'http_429',
+        next_retry_delay_ms: 60_000,
+        msg: 'Seer is unavailable; the attempt will be retried',
+      },
+    ]);
+  });
+
+  it('transient without an answer: named by its cause, no delay', async () => {
+    const { failure } = await attempt({ kind: 'transient', cause: 'ECONNREFUSED' });
+    expect(failure).toMatchObject({
+      message: 'Seer unavailable (ECONNREFUSED)',
+      details: [{ attempt: 1, seer_status: null }],
+    });
+    expect(failure?.nextRetryDelay).toBeUndefined();
+    expect(failure?.details?.[0]).not.toHaveProperty('next_retry_delay_ms');
+  });
+
+  it('a request that fails its schema: invalid_payload, Seer never asked', async () => {
+    const { failure, log } = await attempt(live, { request: { organization_id: 42, query: '' } });
+    expect(failure).toMatchObject({
+      type: 'invalid_payload',
+      nonRetryable: true,
+      details: [{ attempt: 1, seer_status: null }],
+    });
+    expect(log).toMatchObject([{ level: 50, status: 'FAILED', reason: 'invalid_payload' }]);
+  });
+});

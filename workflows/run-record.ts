@@ -1,0 +1,86 @@
+// The run's record as the outside reads it: the `status` query's view, the search attributes and
+// the memo. This module is their one writer; the workflow moves the record through named
+// transitions. Each transition issues the same commands in the same order as the recorded
+// histories (test/fixtures/histories): reordering them breaks replay.
+import {
+  defineQuery,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { SearchAttr } from '../src/domain/search-attributes';
+import {
+  SeerRunStatus,
+  type FailureReason,
+  type RunMemo,
+  type SeerRunFailure,
+  type SeerRunView,
+} from '../src/domain/seer-run';
+import type { SeerRunInput } from '../src/domain/seer-run-input';
+
+export const statusQuery = defineQuery<SeerRunView>('status');
+
+/** Why a run failed, as the workflow records it and reports it in its own failure. */
+export interface RunFailure {
+  reason: FailureReason;
+  /** Seer's HTTP status on the answer that ended the run; null when there was none. */
+  seer_status: number | null;
+  /** Requests sent to Seer for the run. */
+  attempts: number;
+  message: string;
+}
+
+export class RunRecord {
+  private readonly view: SeerRunView;
+
+  /** PENDING from the start (src/temporal/runs.ts sets the search attributes); answers `status`. */
+  constructor(input: SeerRunInput) {
+    this.view = {
+      run_uuid: input.run_uuid,
+      type: input.type,
+      organization_id: input.organization_id,
+      project_id: input.project_id,
+      status: SeerRunStatus.PENDING,
+      run_id: null,
+      failure: null,
+      attempts: 0,
+      started_at: workflowInfo().startTime.toISOString(),
+      closed_at: null,
+    };
+    setHandler(statusQuery, () => this.view);
+  }
+
+  /**
+   * The local first attempt failed and retries move to a regular activity: while the run is open,
+   * GET counts this request plus the pending activity's (src/domain/attempts.ts).
+   */
+  markFirstAttemptFailed(): void {
+    upsertMemo({ local_attempts: 1 } satisfies Partial<RunMemo>);
+  }
+
+  markLive(result: { run_id: number; attempt: number }): void {
+    Object.assign(this.view, {
+      status: SeerRunStatus.LIVE,
+      run_id: result.run_id,
+      attempts: result.attempt,
+    });
+    upsertSearchAttributes([
+      { key: SearchAttr.status, value: SeerRunStatus.LIVE },
+      { key: SearchAttr.runId, value: result.run_id },
+    ]);
+    upsertMemo({ attempts: result.attempt } satisfies Partial<RunMemo>);
+  }
+
+  /** Records FAILED; returns the failure as GET and the workflow's own failure details show it. */
+  markFailed({ reason, seer_status, attempts }: RunFailure): SeerRunFailure {
+    const failure: SeerRunFailure = seer_status === null ? { reason } : { reason, seer_status };
+    Object.assign(this.view, { status: SeerRunStatus.FAILED, failure, attempts });
+    upsertSearchAttributes([
+      { key: SearchAttr.status, value: SeerRunStatus.FAILED },
+      { key: SearchAttr.failureReason, value: reason },
+    ]);
+    upsertMemo({ attempts, seer_status } satisfies Partial<RunMemo>);
+    return failure;
+  }
+}
