@@ -3,11 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { runUuidFor } from '../src/api/idempotency';
+import { SeerRoute } from '../src/domain';
 import { driveRun, pool, post, type RunOutcome, type RunRequest } from './client';
 import { tally, type DrillResult } from './ledger';
 import { DRILL_TOKEN, type DrillStack } from './stack';
 
-const CHAT = '/v1/automation/explorer/chat';
+const CHAT = SeerRoute.explorerChat;
 
 export interface DrillSize {
   /** Runs in flight for the worker-kill drill. */

@@ -26,49 +26,35 @@ export function requestNumber(activityAttempt: number, before: RecordedAttemptsB
   return activityAttempt + sentBefore;
 }
 
-/** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED (wire value). */
-const PENDING_ACTIVITY_STATE_STARTED = 2;
-
 /**
- * A pending activity as describe() lists it (`raw.pendingActivities`), typed by shape so the domain
- * needs no client import.
+ * The `startSeerRun` attempt Temporal shows for an open run (the gateway reads it from describe()'s
+ * pending activities): its attempt number, and whether it is STARTED (its request is in flight) or
+ * still SCHEDULED (waiting out its backoff, nothing sent yet).
  */
-export interface PendingActivityLike {
-  activityType?: { name?: string | null } | null;
-  attempt?: number | null;
-  state?: number | null;
+export interface PendingSeerAttempt {
+  attempt: number;
+  started: boolean;
 }
 
 export interface RunAttemptsSource {
   /** The run's memo as read back: untrusted values. */
   memo: { [K in keyof RunMemo]?: unknown } | null | undefined;
   closed: boolean;
-  /** describe()'s pending activities; absent for a list item, which has only the memo. */
-  pendingActivities?: ReadonlyArray<PendingActivityLike> | null;
+  /** Absent for a list item, which has only the memo, and when no attempt is pending. */
+  pending?: PendingSeerAttempt | null;
 }
 
 /**
  * Requests sent to Seer for one run:
  * - a run that became LIVE or FAILED by its own hand recorded the total (memo `attempts`);
  * - otherwise the local first attempt's request (memo `local_attempts`, once it failed) plus, while
- *   the run is open, the pending `startSeerRun` activity's: its attempt number when STARTED (that
- *   request is in flight), one less when SCHEDULED (waiting out its backoff, nothing sent yet).
- *   A run closed from outside (terminated, cancelled) counts what the memo knows.
+ *   the run is open, the pending `startSeerRun` activity's: its attempt number when STARTED, one
+ *   less when SCHEDULED. A run closed from outside (terminated, cancelled) counts what the memo knows.
  */
-export function attemptsSent({ memo, closed, pendingActivities }: RunAttemptsSource): number {
+export function attemptsSent({ memo, closed, pending }: RunAttemptsSource): number {
   const recorded = memo?.attempts;
   if (typeof recorded === 'number') return recorded;
   const local = typeof memo?.local_attempts === 'number' ? memo.local_attempts : 0;
-  return local + (closed ? 0 : (sentByPendingAttempt(pendingActivities) ?? 0));
-}
-
-/** Requests sent by the `startSeerRun` attempt in progress; null when there is none. */
-export function sentByPendingAttempt(
-  pending: ReadonlyArray<PendingActivityLike> | null | undefined,
-): number | null {
-  const activity = pending?.find((p) => p.activityType?.name === START_SEER_RUN_ACTIVITY);
-  if (!activity?.attempt) return null;
-  return Number(activity.state) === PENDING_ACTIVITY_STATE_STARTED
-    ? activity.attempt
-    : activity.attempt - 1;
+  if (closed || !pending) return local;
+  return local + (pending.started ? pending.attempt : pending.attempt - 1);
 }

@@ -94,27 +94,3 @@ export const RUN_TYPE_TABLE = {
 export function runTypeSpec(type: RunType): RunTypeSpec {
   return RUN_TYPE_TABLE[type];
 }
-
-/**
- * @deprecated Read `runTypeSpec(type).seerRoute`. Kept until the callers outside the workflow's
- * part (src/api/create-run.ts, test/support/api.ts) move to the table.
- */
-export function seerRouteFor(type: RunType): SeerRoute | null {
-  return runTypeSpec(type).seerRoute;
-}
-
-/**
- * @deprecated Read `runTypeSpec(type).organizationField`. Kept until
- * src/api/routes/seer-runs.schemas.ts moves to the table.
- */
-export function organizationFieldOf(type: RunType): RunTypeSpec['organizationField'] {
-  return runTypeSpec(type).organizationField;
-}
-
-/**
- * @deprecated Read `runTypeSpec(type).projectField`. Kept until
- * src/api/routes/seer-runs.schemas.ts moves to the table.
- */
-export function hasRequestProjectId(type: RunType): boolean {
-  return runTypeSpec(type).projectField !== null;
-}

@@ -1,15 +1,17 @@
 // `npm run demo`: creates one run of each type through the running stack's API and prints where
 // to see each one in the Temporal Web UI.
+import { RUN_TYPES, type RunType } from '../domain';
+
 const api = process.env.SEER_RUNS_API_URL ?? `http://127.0.0.1:${process.env.PORT || 8080}`;
 const token = process.env.SEER_RUNS_API_TOKEN ?? 'dev-token';
 const ui = process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';
 const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
 const org = 1;
 
-const runs: Array<{ type: string; project_id?: number; request: Record<string, unknown> }> = [
-  { type: 'explorer', project_id: 11, request: { query: 'Why did checkout errors spike today?' } },
-  {
-    type: 'assisted_query',
+/** One example body per run type: a new type fails to compile until it has its demo. */
+const DEMO_BODIES = {
+  explorer: { project_id: 11, request: { query: 'Why did checkout errors spike today?' } },
+  assisted_query: {
     request: {
       org_slug: 'acme',
       project_ids: [11],
@@ -17,14 +19,11 @@ const runs: Array<{ type: string; project_id?: number; request: Record<string, u
       strategy: 'default',
     },
   },
-  {
-    type: 'autofix',
-    project_id: 11,
-    request: { issue: { id: 1001, title: 'TypeError: x is undefined' } },
-  },
-  { type: 'feature_run', request: { feature_id: 'issue-summary', payload: { issue_id: 1001 } } },
-  { type: 'pr_review', request: { repo: 'acme/web', pr: 42 } },
-];
+  autofix: { project_id: 11, request: { issue: { id: 1001, title: 'TypeError: x is undefined' } } },
+  feature_run: { request: { feature_id: 'issue-summary', payload: { issue_id: 1001 } } },
+  pr_review: { request: { repo: 'acme/web', pr: 42 } },
+} satisfies Record<RunType, { project_id?: number; request: Record<string, unknown> }>;
+const runs = RUN_TYPES.map((type) => ({ type, ...DEMO_BODIES[type] }));
 
 async function main(): Promise<void> {
   for (const run of runs) {

@@ -7,7 +7,7 @@ import { DEV_TOKEN, loadConfigOrExit, orExit, parseEnv, Port } from '../config';
 import { startStack, type Stack } from './stack';
 
 const ROOT = join(__dirname, '../..');
-/** The stack's own knobs, beside the processes' configuration (config.ts). */
+/** The stack's own knobs, beside the processes' configuration (src/config). */
 const StackEnv = z.object({
   SEER_RUNS_DATA_DIR: z.string().default(join(ROOT, '.data')),
   TEMPORAL_PORT: Port.default(7233),

@@ -26,7 +26,7 @@ export type ProcessName = (typeof PROCESS_NAMES)[number];
 
 export interface StackOptions {
   /**
-   * What the processes start from, read by config.ts like any process's environment: the API's
+   * What the processes start from, read by src/config like any process's environment: the API's
    * `PORT`, `WORKER_METRICS_PORT`, `SEER_RUN_MIRROR_ORGS`, `FAKE_SEER_LATENCY_MS`, `LOG_LEVEL`, ...
    * Default: this process's environment.
    */

@@ -78,7 +78,7 @@ export function parsePayloadKeys(text: string): PayloadKey[] {
   return keys;
 }
 
-/** `PAYLOAD_ENCRYPTION_KEYS` as a zod schema, for env parsing (config.ts, the codec server). */
+/** `PAYLOAD_ENCRYPTION_KEYS` as a zod schema, for env parsing (src/config, the codec server). */
 export const PayloadKeys = z.string().transform((text, ctx): PayloadKey[] => {
   try {
     return parsePayloadKeys(text);

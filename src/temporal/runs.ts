@@ -7,15 +7,13 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { SearchAttr, SeerRunStatus, type SeerRunInput } from '../domain';
+import { SearchAttr, SeerRunStatus, type RunMemo, type SeerRunInput } from '../domain';
 import type { seerRun } from '../../workflows';
 
 export const SEER_RUN_WORKFLOW = 'seerRun';
 
-export interface SeerRunMemo {
-  /** SHA-256 of the canonical validated body: a reused Idempotency-Key must match it. */
-  body_sha256: string;
-}
+/** The memo a run starts with (the workflow writes the rest of RunMemo). */
+export type SeerRunMemo = Pick<RunMemo, 'body_sha256'>;
 
 export function runSummary(
   input: Pick<SeerRunInput, 'type' | 'organization_id' | 'project_id'>,

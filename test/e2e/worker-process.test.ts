@@ -2,7 +2,7 @@
 // activities on SIGTERM, and it serves Temporal SDK metrics on WORKER_METRICS_PORT.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { RunType } from '../../src/domain';
+import { RunType, SeerRoute } from '../../src/domain';
 import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { freePort } from '../../src/temporal/dev-server';
 import { startSeerRunWorkflow } from '../../src/temporal/runs';
@@ -10,7 +10,7 @@ import { eventually, startEntry, type EntryProcess } from '../support/processes'
 import { connectClient, runInput, testServer } from '../support/temporal';
 
 const SECRET = 'drain-secret';
-const CHAT = '/v1/automation/explorer/chat';
+const CHAT = SeerRoute.explorerChat;
 
 let fake: FakeSeer;
 let client: Client;

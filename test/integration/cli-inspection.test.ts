@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import pino from 'pino';
 import { buildCodecServer } from '../../src/codec-server/app';
-import { RunType } from '../../src/domain';
+import { RunType, SeerRoute } from '../../src/domain';
 import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { parsePayloadKeys } from '../../src/temporal/codec';
 import { eventually } from '../support/processes';
@@ -61,7 +61,7 @@ beforeAll(async () => {
   codecUrl = `http://127.0.0.1:${(codec.server.address() as AddressInfo).port}`;
 
   const request = { organization_id: ORG, query: QUERY };
-  fake.queueFaults('/v1/automation/explorer/chat', [{ status: 403 }]);
+  fake.queueFaults(SeerRoute.explorerChat, [{ status: 403 }]);
   const failed = runInput({ type: RunType.explorer, organization_id: ORG, request });
   await runToEnd(client, worker.taskQueue, failed);
   const live = runInput({ type: RunType.explorer, organization_id: ORG, request });

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { RunType, type SeerRunInput } from '../../src/domain';
+import { RunType, SeerRoute, type SeerRunInput } from '../../src/domain';
 import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { parsePayloadKeys, type PayloadKey } from '../../src/temporal/codec';
 import { startSeerRunWorkflow } from '../../src/temporal/runs';
@@ -11,7 +11,7 @@ import { runToEnd, withPayloadText } from '../support/runs';
 import { connectClient, runInput, startTestWorker, type TestWorker } from '../support/temporal';
 
 const SECRET = 'enc-secret';
-const CHAT = '/v1/automation/explorer/chat';
+const CHAT = SeerRoute.explorerChat;
 const key = (id: string) => parsePayloadKeys(`${id}:${randomBytes(32).toString('base64')}`)[0]!;
 const OLD = key('2025-01');
 const NEW = key('2026-11');

@@ -5,7 +5,7 @@ import { Client, type ConnectionOptions } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config';
 import { buildApp } from '../../src/api/app';
 import { startServer, type RunningServer } from '../../src/api/server';
-import { RunType, seerRouteFor, type SeerRunView } from '../../src/domain';
+import { RunType, SeerRoute, type SeerRunView } from '../../src/domain';
 import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { SeerClient } from '../../src/seer/client';
 import { ApiConnection } from '../../src/temporal/client/api-connection';
@@ -92,10 +92,10 @@ export function uniqueOrgId(): number {
 }
 
 export const ROUTE = {
-  explorer: seerRouteFor(RunType.explorer)!,
-  assisted_query: seerRouteFor(RunType.assisted_query)!,
-  autofix: seerRouteFor(RunType.autofix)!,
-  feature_run: seerRouteFor(RunType.feature_run)!,
+  explorer: SeerRoute.explorerChat,
+  assisted_query: SeerRoute.assistedQueryStart,
+  autofix: SeerRoute.autofixStart,
+  feature_run: SeerRoute.featureRun,
 } as const;
 
 /** A valid POST body of each type (the organization is filled in from the path). */

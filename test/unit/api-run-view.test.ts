@@ -7,7 +7,6 @@ import {
 import { TimeoutType, TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
 import { SearchAttr } from '../../src/domain';
 import {
-  attemptsSoFar,
   failureOfClosedRun,
   runViewOf,
   type PendingActivity,
@@ -177,7 +176,8 @@ describe('attempts a run has sent so far', () => {
       0,
     ],
   ] as const)('%s', (_, memo, closed, pendingActivities, expected) => {
-    expect(attemptsSoFar(memo, closed, pendingActivities)).toBe(expected);
+    const run = execution(closed ? 'TERMINATED' : 'RUNNING', [], memo);
+    expect(runViewOf(run, pendingActivities).attempts).toBe(expected);
   });
 });
 

@@ -1,23 +1,9 @@
 // How requests to Seer are counted (src/domain/attempts.ts): each request's number in the
 // activity, and a run's count as GET reads it from the memo and the pending activity.
-import {
-  START_SEER_RUN_ACTIVITY,
-  attemptsSent,
-  requestNumber,
-  sentByPendingAttempt,
-  type PendingActivityLike,
-} from '../../src/domain';
+import { attemptsSent, requestNumber, type PendingSeerAttempt } from '../../src/domain';
 
-/** temporal.api.enums.v1.PendingActivityState wire values. */
-const SCHEDULED = 1;
-const STARTED = 2;
-
-function pendingStart(attempt: number, state: number): PendingActivityLike[] {
-  return [
-    { activityType: { name: 'triggerExplorerIndex' }, attempt: 9, state: STARTED },
-    { activityType: { name: START_SEER_RUN_ACTIVITY }, attempt, state },
-  ];
-}
+const started = (attempt: number): PendingSeerAttempt => ({ attempt, started: true });
+const scheduled = (attempt: number): PendingSeerAttempt => ({ attempt, started: false });
 
 describe("a request's number", () => {
   it.each<[string, Parameters<typeof requestNumber>[1], number, number]>([
@@ -37,28 +23,28 @@ describe("a run's requests as GET counts them", () => {
       {
         memo: { attempts: 3, local_attempts: 1 },
         closed: true,
-        pendingActivities: pendingStart(5, STARTED),
+        pending: started(5),
       },
       3,
     ],
     [
       'open, local attempt failed, a retry in flight: 1 + its attempt',
-      { memo: { local_attempts: 1 }, closed: false, pendingActivities: pendingStart(2, STARTED) },
+      { memo: { local_attempts: 1 }, closed: false, pending: started(2) },
       3,
     ],
     [
       'open, local attempt failed, a retry waiting out its backoff: 1 + attempts before it',
-      { memo: { local_attempts: 1 }, closed: false, pendingActivities: pendingStart(2, SCHEDULED) },
+      { memo: { local_attempts: 1 }, closed: false, pending: scheduled(2) },
       2,
     ],
     [
       'open, a v1 run (no local attempt) with its third attempt in flight',
-      { memo: {}, closed: false, pendingActivities: pendingStart(3, STARTED) },
+      { memo: {}, closed: false, pending: started(3) },
       3,
     ],
     [
       'open, the local first attempt still in flight (no pending activity shows it)',
-      { memo: { body_sha256: 'x' }, closed: false, pendingActivities: [] },
+      { memo: { body_sha256: 'x' }, closed: false, pending: null },
       0,
     ],
     [
@@ -68,26 +54,16 @@ describe("a run's requests as GET counts them", () => {
     ],
     [
       'closed from outside (terminated) with an attempt pending: what the memo knows',
-      { memo: { local_attempts: 1 }, closed: true, pendingActivities: pendingStart(4, STARTED) },
+      { memo: { local_attempts: 1 }, closed: true, pending: started(4) },
       1,
     ],
     ['no memo at all', { memo: undefined, closed: true }, 0],
     [
       'memo values of the wrong type count as absent',
-      { memo: { attempts: '3', local_attempts: null }, closed: false, pendingActivities: null },
+      { memo: { attempts: '3', local_attempts: null }, closed: false, pending: null },
       0,
     ],
   ])('%s', (_case, run, expected) => {
     expect(attemptsSent(run)).toBe(expected);
-  });
-
-  it('the pending attempt alone: started counts itself, scheduled does not', () => {
-    expect(sentByPendingAttempt(pendingStart(3, STARTED))).toBe(3);
-    expect(sentByPendingAttempt(pendingStart(3, SCHEDULED))).toBe(2);
-    expect(sentByPendingAttempt([])).toBeNull();
-    expect(sentByPendingAttempt(undefined)).toBeNull();
-    expect(
-      sentByPendingAttempt([{ activityType: { name: 'other' }, attempt: 2, state: STARTED }]),
-    ).toBeNull();
   });
 });

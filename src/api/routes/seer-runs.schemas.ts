@@ -6,8 +6,7 @@ import {
   RUN_TYPES,
   SeerRunStatus,
   ViewerContext,
-  hasRequestProjectId,
-  organizationFieldOf,
+  runTypeSpec,
   requestSchemaFor,
   type RunType,
 } from '../../domain';
@@ -53,10 +52,8 @@ function clientRequestSchema(type: RunType) {
   if (!(schema instanceof z.ZodObject)) return z.looseObject(serviceOwned);
   const shape = schema.shape as Record<string, z.ZodType>;
   const filledIn: Record<string, z.ZodType> = {};
-  for (const field of [
-    organizationFieldOf(type),
-    hasRequestProjectId(type) ? 'project_id' : null,
-  ]) {
+  const { organizationField, projectField } = runTypeSpec(type);
+  for (const field of [organizationField, projectField]) {
     if (field !== null && shape[field]) filledIn[field] = shape[field].optional();
   }
   return (schema as z.ZodObject).extend({ ...filledIn, ...serviceOwned });

@@ -9,22 +9,19 @@ import {
 } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import {
+  attemptsSent,
   FailureReason,
   isFailureReason,
   SearchAttr,
   SeerRunStatus,
+  START_SEER_RUN_ACTIVITY,
+  type PendingSeerAttempt,
+  type RunMemo as SeerRunMemo,
   type SeerRunFailure,
   type SeerRunView,
 } from '../../domain';
 
-/** What the workflow keeps in its memo (src/temporal/runs.ts at start, the workflow at close). */
-export interface RunMemo {
-  body_sha256?: unknown;
-  attempts?: unknown;
-  /** Requests the local first attempt sent before retries moved to a regular activity. */
-  local_attempts?: unknown;
-  seer_status?: unknown;
-}
+type RunMemo = { [K in keyof SeerRunMemo]?: unknown };
 
 /** The part of a describe() or a list item a run's view is read from. */
 export type RunExecution = Pick<
@@ -36,29 +33,17 @@ export type PendingActivity = NonNullable<
   WorkflowExecutionDescription['raw']['pendingActivities']
 >[number];
 
-/** The activity whose attempts an open run counts: the workflow's Seer request. */
-const SEER_REQUEST_ACTIVITY = 'startSeerRun';
-
-/**
- * Requests sent to Seer so far. A closed run recorded its total; an open one counts the local first
- * attempt's and those of the pending regular activity: a STARTED attempt is in flight, a SCHEDULED
- * one is waiting for its backoff and has sent nothing yet. A list item has no pending activity
- * (`pending` null), so it reads only what the workflow recorded.
- */
-export function attemptsSoFar(
-  memo: RunMemo,
-  closed: boolean,
+/** The run's `startSeerRun` attempt among describe()'s pending activities, if one is pending. */
+export function pendingSeerAttempt(
   pending: ReadonlyArray<PendingActivity> | null | undefined,
-): number {
-  if (typeof memo.attempts === 'number') return memo.attempts;
-  const local = typeof memo.local_attempts === 'number' ? memo.local_attempts : 0;
-  // A run closed from outside (terminated, cancelled) recorded no total: count what is known.
-  if (closed) return local;
-  const activity = pending?.find((p) => p.activityType?.name === SEER_REQUEST_ACTIVITY);
-  if (!activity?.attempt) return local;
-  const started =
-    activity.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
-  return local + (started ? activity.attempt : activity.attempt - 1);
+): PendingSeerAttempt | null {
+  const activity = pending?.find((p) => p.activityType?.name === START_SEER_RUN_ACTIVITY);
+  if (!activity?.attempt) return null;
+  return {
+    attempt: activity.attempt,
+    started:
+      activity.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+  };
 }
 
 /** The failure a run closed by someone else's hand (or by a bug) reads as. */
@@ -106,7 +91,7 @@ export function runViewOf(
     status,
     run_id: status === SeerRunStatus.LIVE ? (attrs.get(SearchAttr.runId) ?? null) : null,
     failure,
-    attempts: attemptsSoFar(memo, closed, pending),
+    attempts: attemptsSent({ memo, closed, pending: pendingSeerAttempt(pending) }),
     started_at: run.startTime.toISOString(),
     closed_at: run.closeTime?.toISOString() ?? null,
   };
