@@ -2,8 +2,9 @@
 // fields come from seer-api.md, and a refusal comes from the first check that fails.
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
+import type { FakeSeer } from '../../src/fake-seer/server';
 import { rpcAuthorization } from '../../src/seer/sign';
+import { fakeSeerPerTest } from '../support/fake-seer';
 
 const SECRET = 'contract-secret';
 
@@ -41,16 +42,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   '/v1/automation/explorer/index/org-project-knowledge': { org_id: 42, projects: [] },
 };
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function fakeSeer(): Promise<FakeSeer> {
-  const seer = await startFakeSeer({ sharedSecret: SECRET });
-  cleanups.push(() => seer.close());
-  return seer;
-}
+const fakeSeer = fakeSeerPerTest(SECRET);
 
 async function post(seer: FakeSeer, route: string, body: unknown, signed = true) {
   const bytes = Buffer.from(JSON.stringify(body));

@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { request } from 'undici';
 import type { RunType } from '../../src/domain';
-import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { bodySignatureOk, viewerContextOk } from '../../src/fake-seer/signature';
 import { SeerClient } from '../../src/seer/client';
 import { rpcAuthorization, signBody, viewerContextHeaders } from '../../src/seer/sign';
+import { fakeSeerPerTest } from '../support/fake-seer';
 
 const SECRET = 'witness-secret';
 const OTHER_SECRET = 'not-the-secret';
@@ -16,16 +16,7 @@ const CHAT = '/v1/automation/explorer/chat';
 // Computed with `openssl dgst -sha256 -hmac dev-secret` over "hello", apart from any of our code.
 const HELLO_HMAC = '4481d0598468fd448fe1a51f0a7bf58163ddd3290290b1c9928960200373d3fe';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function fakeSeer(): Promise<FakeSeer> {
-  const seer = await startFakeSeer({ sharedSecret: SECRET });
-  cleanups.push(() => seer.close());
-  return seer;
-}
+const fakeSeer = fakeSeerPerTest(SECRET);
 
 describe("the fake's own signature check", () => {
   test('accepts the openssl HMAC of the body under the rpc0 scheme', () => {
@@ -128,16 +119,16 @@ describe("over HTTP, the real client's requests are accepted", () => {
         sharedSecret: SECRET,
         requestTimeoutMs: 2_000,
       });
-      cleanups.push(() => client.close());
-
-      await expect(
-        client.startRun({
+      const outcome = client
+        .startRun({
           type: type as RunType,
           runUuid: randomUUID(),
           request: body,
           viewerContext: { organization_id: 42, user_id: 9, actor_type: 'usér✓' },
-        }),
-      ).resolves.toMatchObject({ kind: 'live', runId: 1 });
+        })
+        .finally(() => client.close());
+
+      await expect(outcome).resolves.toMatchObject({ kind: 'live', runId: 1 });
       expect(seer.state.requests).toMatchObject([
         { signature_ok: true, viewer_context_ok: true, status: 200 },
       ]);
