@@ -1,6 +1,7 @@
 // The API's own error answers: 400 `invalid_request` with its `issues` list, and 404 `run_not_found`
 // (the error class itself, HttpError, is shared with the codec server). The one error handler sends them.
 import type { z } from 'zod';
+import { quoted } from '../http/client-text';
 import { HttpError } from '../http/http-error';
 
 export interface Issue {
@@ -18,8 +19,9 @@ export function invalidRequest(where: string, issues: Issue[]): HttpError {
   return new HttpError(400, 'invalid_request', detail, { issues });
 }
 
+/** Each name quoted as the client may see it again (at most 100 characters). */
 export function pathText(path: ReadonlyArray<PropertyKey>): string {
-  return path.map(String).join('.');
+  return path.map((part) => quoted(String(part))).join('.');
 }
 
 /**

@@ -17,7 +17,9 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config';
 import type { SeerClient } from '../seer/client';
 import type { RunGateway } from '../temporal/client/gateway';
-import { errorHandlerFor, notFound } from './error-handler';
+import { ROUTER_ERROR_OPTIONS } from '../http/router-errors';
+import { errorHandlerFor, notFoundFor } from './error-handler';
+import { parseJsonBody } from './json-body';
 import { ApiMetrics } from './metrics';
 import { OPS_PATHS, opsRoutes } from './routes/ops';
 import { BODY_LIMIT_BYTES, seerRunsRoutes } from './routes/seer-runs';
@@ -43,8 +45,17 @@ export const seerRunsApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
   app.setSerializerCompiler(serializerCompiler);
   // Fastify parses text/plain by default; the spec takes JSON only (anything else is 415).
   app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
   app.setErrorHandler(errorHandlerFor(BODY_LIMIT_BYTES));
-  app.setNotFoundHandler(notFound);
+  const notFound = notFoundFor(deps.config.apiTokens);
+  app.setNotFoundHandler({ preHandler: notFound.preHandler }, notFound.handler);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -92,6 +103,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       disableRequestLogging: (request) => OPS_PATHS.has(request.url.split('?')[0] ?? ''),
     }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // The router's and Node's own refusals (404, 405, 414, 431, malformed URL) in the error shape.
+    ...ROUTER_ERROR_OPTIONS,
   });
   void app.register(seerRunsApi, deps);
   return app;

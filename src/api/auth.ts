@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { orgSetHas, type ApiTokens, type OrgSet } from '../config';
 import { bearerToken, sameDigest, tokenDigest } from '../http/bearer';
+import { quoted } from '../http/client-text';
 import { HttpError } from '../http/http-error';
 
 /** The organizations a presented token may act for, or null for an unknown token. */
@@ -56,7 +57,7 @@ function refusal(
       return new HttpError(
         403,
         'forbidden',
-        `this token may not act for organization ${organization}`,
+        `this token may not act for organization ${quoted(organization)}`,
       );
     }
   }

@@ -1,9 +1,12 @@
 // The one error handler: every error becomes `{"error": code, "detail": sentence, ...}`. Fastify's
 // own errors are matched by their FST_ERR_* codes; a 5xx never carries the error's message.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { ApiTokens } from '../config';
 import { fastifyClientError, HttpError } from '../http/http-error';
+import { routeNotFound, sendHttpError } from '../http/router-errors';
 import { invalidRequest, pathText, type Issue } from './api-error';
+import { requireToken } from './auth';
 import { httpAnswerFor } from './outcome-to-http';
 
 const WHERE: Record<string, string> = {
@@ -79,16 +82,22 @@ export function errorHandlerFor(bodyLimit: number) {
         request_id: request.id,
       });
     }
-    return reply
-      .code(known.statusCode)
-      .headers(known.headers)
-      .send({ error: known.code, detail: known.detail, ...known.fields });
+    return sendHttpError(reply, known);
   };
 }
 
-export function notFound(request: FastifyRequest, reply: FastifyReply) {
-  return reply.code(404).send({
-    error: 'not_found',
-    detail: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
-  });
+/**
+ * Unknown routes and wrong methods (404 `not_found`, 405 `method_not_allowed`). Under /v1 the
+ * token is checked first, as on every /v1 route: a stranger learns nothing about the paths.
+ */
+export function notFoundFor(tokens: ApiTokens) {
+  const authenticate = requireToken(tokens);
+  return {
+    preHandler: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      if (request.url.startsWith('/v1/')) authenticate(request, reply, done);
+      else done();
+    },
+    handler: (request: FastifyRequest, reply: FastifyReply) =>
+      sendHttpError(reply, routeNotFound(request)),
+  };
 }

@@ -16,8 +16,16 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { bearerToken, sameDigest, tokenDigest } from '../http/bearer';
+import { assertNever } from '../domain/run-types';
+import { quoted } from '../http/client-text';
 import { fastifyClientError, HttpError } from '../http/http-error';
-import { AesGcmPayloadCodec, PayloadCodecError, type PayloadKey } from '../temporal/codec';
+import { ROUTER_ERROR_OPTIONS, routeNotFound, sendHttpError } from '../http/router-errors';
+import {
+  AesGcmPayloadCodec,
+  PayloadCodecError,
+  type PayloadCodecFailure,
+  type PayloadKey,
+} from '../temporal/codec';
 
 export interface CodecServerDeps {
   keys: readonly PayloadKey[];
@@ -67,10 +75,7 @@ export const codecServer: FastifyPluginCallback<CodecServerDeps> = (app, deps, d
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      error: 'not_found',
-      detail: `no route ${request.method} ${request.url.split('?')[0] ?? ''}; use POST /decode or /encode`,
-    }),
+    sendHttpError(reply, routeNotFound(request, '; use POST /decode or /encode')),
   );
 
   // CORS first, so the Web UI can read even a 401 (and a stranger's origin gets no further).
@@ -82,7 +87,7 @@ export const codecServer: FastifyPluginCallback<CodecServerDeps> = (app, deps, d
         new HttpError(
           403,
           'origin_not_allowed',
-          `the origin ${origin} is not in CODEC_CORS_ORIGINS`,
+          `the origin ${quoted(origin)} is not in CODEC_CORS_ORIGINS`,
         ),
       );
     }
@@ -146,14 +151,32 @@ export const codecServer: FastifyPluginCallback<CodecServerDeps> = (app, deps, d
   done();
 };
 
+/**
+ * The caller's sentence for a payload the codec cannot decode. The codec's own message names the
+ * configured key ids, which are the operator's to read in the log, not the caller's.
+ */
+function undecodable(reason: PayloadCodecFailure): HttpError {
+  const detail = ((): string => {
+    switch (reason) {
+      case 'unknown_key':
+        return 'a payload is encrypted with a key this codec server does not hold';
+      case 'malformed':
+        return 'a payload marked binary/encrypted is malformed (no key id, another cipher, or too short)';
+      case 'unauthentic':
+        return 'a payload failed authentication: altered, or encrypted with another key of that id';
+      default:
+        return assertNever(reason);
+    }
+  })();
+  return new HttpError(400, 'undecodable_payload', detail);
+}
+
 function answerFor(err: FastifyError | Error): HttpError | null {
   if (err instanceof HttpError) return err;
-  if (err instanceof PayloadCodecError) {
-    return new HttpError(400, 'undecodable_payload', err.message);
-  }
+  if (err instanceof PayloadCodecError) return undecodable(err.reason);
   if (hasZodFastifySchemaValidationErrors(err)) {
     const first = err.validation[0];
-    const path = (first?.instancePath ?? '').split('/').filter(Boolean).join('.');
+    const path = (first?.instancePath ?? '').split('/').filter(Boolean).map(quoted).join('.');
     const problem = first?.message ?? 'is invalid';
     return new HttpError(
       400,
@@ -181,15 +204,16 @@ function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyR
       .code(500)
       .send({ error: 'internal_error', detail: 'the codec server failed to answer' });
   }
-  request.log.info({ error: known.code, detail: known.detail }, 'codec request refused');
-  return reply
-    .code(known.statusCode)
-    .headers(known.headers)
-    .send({ error: known.code, detail: known.detail });
+  request.log.info(
+    { error: known.code, detail: known.detail, ...(err instanceof PayloadCodecError && { err }) },
+    'codec request refused',
+  );
+  return sendHttpError(reply, known);
 }
 
 export function buildCodecServer(deps: CodecServerDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger });
+  // The router's and Node's own refusals (404, 405, 414, 431, malformed URL) in the error shape.
+  const app = Fastify({ loggerInstance: deps.logger, ...ROUTER_ERROR_OPTIONS });
   void app.register(codecServer, deps);
   return app;
 }

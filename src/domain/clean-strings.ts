@@ -7,12 +7,26 @@ export function cleanString(value: string): string {
   return value.replace(UNSAFE, '');
 }
 
+/**
+ * Every string cleaned, keys included. Keys stay data (even `__proto__`), and two keys that
+ * cleaning makes equal throw rather than one silently winning: the API refuses such bodies first
+ * (src/api/json-body.ts), which also bounds the nesting this recursion meets.
+ */
 export function cleanStrings(value: unknown): unknown {
   if (typeof value === 'string') return cleanString(value);
   if (Array.isArray(value)) return value.map(cleanStrings);
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) out[cleanString(key)] = cleanStrings(inner);
+    const entries = Object.entries(value).map(([key, inner]) => [
+      cleanString(key),
+      cleanStrings(inner),
+    ]);
+    // fromEntries defines properties, so a `__proto__` key is kept as data, not a prototype.
+    const out = Object.fromEntries(entries) as Record<string, unknown>;
+    if (Object.keys(out).length !== entries.length) {
+      throw new TypeError(
+        'two keys of one object are equal once NUL characters and lone surrogates are removed',
+      );
+    }
     return out;
   }
   return value;

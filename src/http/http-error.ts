@@ -1,6 +1,7 @@
 // Errors answered on purpose over HTTP, and Fastify's own client errors as such answers. Shared by
 // the API and the codec server: every error body is `{"error": code, "detail": sentence, ...}`.
 import type { FastifyError } from 'fastify';
+import { quoted } from './client-text';
 
 export class HttpError extends Error {
   override name = 'HttpError';
@@ -42,9 +43,10 @@ export function fastifyClientError(
     default:
       break;
   }
-  // Other client errors Fastify raises (bad URL, bad Content-Length...) carry safe messages.
+  // Other client errors Fastify raises (bad Content-Length...) carry its own sentences, which may
+  // repeat a header the client sent.
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return new HttpError(statusCode, 'invalid_request', err.message);
+    return new HttpError(statusCode, 'invalid_request', quoted(err.message));
   }
   return null;
 }

@@ -2,7 +2,15 @@
 // naming the field, with no workflow made and nothing sent to Seer), and requests without a token.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { runUuidFor } from '../../src/api/idempotency';
-import { bodyOf, startApi, uniqueOrgId, type ApiHarness, type CallOptions } from '../support/api';
+import {
+  bodyOf,
+  startApi,
+  TEST_TOKEN,
+  uniqueOrgId,
+  type ApiHarness,
+  type CallOptions,
+} from '../support/api';
+import { httpRequest, rawRequest } from '../support/raw-http';
 
 const KEY = 'bad-input';
 
@@ -171,6 +179,60 @@ describe('a POST the API refuses starts nothing', () => {
       400,
       'invalid_request',
       'Idempotency-Key',
+    ],
+    [
+      'two keys of one object that NUL removal makes equal',
+      () => ({
+        raw: '{"type":"explorer","request":{"query":"q","metadata":{"a\\u0000":1,"a":2}}}',
+        headers: json,
+      }),
+      400,
+      'invalid_request',
+      'request.metadata.a',
+    ],
+    [
+      'two keys of one object that lone-surrogate removal makes equal',
+      () => ({
+        raw: '{"type":"explorer","request":{"query":"q","metadata":{"b":1,"b\\ud800":2}}}',
+        headers: json,
+      }),
+      400,
+      'invalid_request',
+      'request.metadata.b',
+    ],
+    [
+      'a key that becomes __proto__ once cleaned',
+      () => ({
+        raw: '{"type":"feature_run","request":{"feature_id":"f","payload":{"__proto\\u0000__":{"x":1}}}}',
+        headers: json,
+      }),
+      400,
+      'invalid_request',
+      'request.payload.__proto__',
+    ],
+    [
+      'a __proto__ key in a free-form field',
+      () => ({
+        raw: '{"type":"explorer","request":{"query":"q","metadata":{"__proto__":{"x":1}}}}',
+        headers: json,
+      }),
+      400,
+      'invalid_request',
+      'request.metadata.__proto__',
+    ],
+    [
+      'a body that is not valid UTF-8',
+      () => ({
+        raw: Buffer.concat([
+          Buffer.from('{"type":"explorer","request":{"query":"'),
+          Buffer.from([0xc3, 0x28, 0xff]),
+          Buffer.from('"}}'),
+        ]),
+        headers: json,
+      }),
+      400,
+      'invalid_request',
+      '',
     ],
     [
       'a body over 256 KiB',
@@ -359,5 +421,276 @@ describe('the development token', () => {
     } finally {
       await api.stop();
     }
+  });
+});
+
+describe('a body at the edges of the contract is a 400, never a 500', () => {
+  let api: ApiHarness;
+  let org: number;
+  beforeEach(async () => {
+    api = await startApi({ noWorker: true });
+    org = uniqueOrgId();
+  });
+  afterEach(async () => {
+    await api.stop();
+  });
+
+  /** `{"a": {"a": ... 1}}`, `levels` objects deep. */
+  const nested = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let level = 0; level < levels; level += 1) value = { a: value };
+    return value;
+  };
+  // The body is level 1, `request` 2, the field's object 3: level 65 is 62 keys further in.
+  const tooDeep = (field: string) => ['request', field, ...Array<string>(62).fill('a')].join('.');
+
+  it.each([
+    ['metadata', bodyOf('explorer', { request: { query: 'q', metadata: nested(2_200) } })],
+    ['payload', bodyOf('feature_run', { request: { feature_id: 'f', payload: nested(2_200) } })],
+  ])(
+    '2,200 levels of nesting in %s are 400 naming where it went deeper than 64',
+    async (field, body) => {
+      const res = await api.post(org, body, { headers: { 'idempotency-key': KEY } });
+
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ error: 'invalid_request' });
+      expect(res.body.issues).toEqual([
+        { path: tooDeep(field), message: 'nests deeper than 64 levels' },
+      ]);
+      await expect(
+        api.temporal.workflow.getHandle(runUuidFor(org, KEY)).describe(),
+      ).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      expect(api.fakeSeer.state.requests).toHaveLength(0);
+    },
+  );
+
+  it('the deepest nesting the 256 KiB limit allows is 400, not 500', async () => {
+    const levels = 120_000;
+    const res = await api.call('POST', `/v1/organizations/${org}/seer-runs`, {
+      raw: `{"type":"explorer","request":{"query":"q","metadata":${'['.repeat(levels)}${']'.repeat(levels)}}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'invalid_request' });
+    expect(res.body.issues).toEqual([
+      {
+        path: ['request', 'metadata', ...Array<string>(62).fill('0')].join('.'),
+        message: 'nests deeper than 64 levels',
+      },
+    ]);
+  });
+
+  it.each<[string, () => CallOptions]>([
+    [
+      'a 200 KB unknown field name',
+      () => ({ body: { type: 'explorer', request: { query: 'q', ['k'.repeat(200_000)]: 1 } } }),
+    ],
+    [
+      'a 200 KB envelope field name',
+      () => ({ body: { ...bodyOf('explorer'), ['e'.repeat(200_000)]: 1 } }),
+    ],
+    ['a 200 KB run type', () => ({ body: { type: 't'.repeat(200_000), request: {} } })],
+    [
+      'a 200 KB retry_token',
+      () => ({ body: bodyOf('explorer', { retry_token: 'r'.repeat(200_000) }) }),
+    ],
+    [
+      'a 120 KB key that collides once cleaned',
+      () => {
+        const key = 'c'.repeat(120_000);
+        return {
+          raw: `{"type":"explorer","request":{"query":"q","metadata":{"${key}":1,"${key}\\u0000":2}}}`,
+          headers: { 'content-type': 'application/json' },
+        };
+      },
+    ],
+    [
+      'a 10 KB Idempotency-Key',
+      () => ({ body: bodyOf('explorer'), headers: { 'idempotency-key': 'i'.repeat(10_000) } }),
+    ],
+  ])('%s is quoted in at most 100 characters', async (_case, call) => {
+    const res = await api.call('POST', `/v1/organizations/${org}/seer-runs`, call());
+
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'invalid_request', detail: expect.any(String) });
+    // Names and values of the client's appear cut to 100 characters and an ellipsis.
+    expect(res.text).not.toMatch(/(.)\1{100}/);
+    expect(res.text.length).toBeLessThan(1_000);
+  });
+
+  it('a 200 KB unknown field is named by its first 100 characters', async () => {
+    const res = await api.post(org, {
+      type: 'explorer',
+      request: { query: 'q', ['k'.repeat(200_000)]: 1 },
+    });
+
+    expect(res.status).toBe(400);
+    expect(res.body.issues).toEqual([
+      { path: `request.${'k'.repeat(100)}…`, message: 'is not a field of this object' },
+    ]);
+  });
+
+  it.each([
+    ['twice with two values', ['Idempotency-Key: first', 'Idempotency-Key: second']],
+    [
+      'twice with one value, spelled differently',
+      ['Idempotency-Key: first', 'idempotency-key: first'],
+    ],
+  ])('an Idempotency-Key sent %s is 400 and starts nothing', async (_case, keyLines) => {
+    const body = JSON.stringify(bodyOf('explorer'));
+    const res = await rawRequest(
+      api.url,
+      httpRequest(
+        'POST',
+        `/v1/organizations/${org}/seer-runs`,
+        [`Authorization: Bearer ${TEST_TOKEN}`, 'Content-Type: application/json', ...keyLines],
+        body,
+      ),
+    );
+
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: 'invalid_request',
+      detail: expect.stringContaining('Idempotency-Key'),
+      issues: [{ path: 'Idempotency-Key', message: expect.any(String) }],
+    });
+    for (const key of ['first', 'second', 'first, second', 'first, first']) {
+      await expect(
+        api.temporal.workflow.getHandle(runUuidFor(org, key)).describe(),
+      ).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    }
+    expect(api.fakeSeer.state.requests).toHaveLength(0);
+  });
+});
+
+describe('a body at the edges that the API keeps', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi();
+  });
+  afterAll(async () => {
+    await api.stop();
+  });
+
+  it('a body 64 levels deep is accepted and reaches Seer intact, keys cleaned but none lost', async () => {
+    let metadata: unknown = { 'x\u0000': 'y', 'x\u0000y': 1 };
+    // The body is level 1, `request` 2: metadata's 62 objects reach level 64.
+    for (let level = 1; level < 62; level += 1) metadata = { a: metadata };
+    const res = await api.post(
+      uniqueOrgId(),
+      bodyOf('explorer', { request: { query: 'q', metadata } }),
+    );
+
+    expect(res.status).toBe(201);
+    let sent = (api.fakeSeer.state.requests[0]?.body as { metadata: unknown }).metadata;
+    for (let level = 1; level < 62; level += 1) sent = (sent as { a: unknown }).a;
+    expect(sent).toEqual({ x: 'y', xy: 1 });
+  });
+});
+
+describe("the router's own refusals are in the error shape", () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi({ noWorker: true });
+  });
+  afterAll(async () => {
+    await api.stop();
+  });
+
+  const auth = `Authorization: Bearer ${TEST_TOKEN}`;
+  const org = uniqueOrgId();
+
+  // [case, request bytes, status, error]
+  it.each<[string, string, number, string]>([
+    ['an unknown route', httpRequest('GET', '/nope'), 404, 'not_found'],
+    ['an unknown /v1 route', httpRequest('GET', '/v1/nope', [auth]), 404, 'not_found'],
+    ['an unknown /v1 route without a token', httpRequest('GET', '/v1/nope'), 401, 'unauthorized'],
+    [
+      'a wrong method on a /v1 route',
+      httpRequest('DELETE', `/v1/organizations/${org}/seer-runs`, [auth]),
+      405,
+      'method_not_allowed',
+    ],
+    [
+      'a wrong method on a /v1 route without a token',
+      httpRequest('DELETE', `/v1/organizations/${org}/seer-runs`),
+      401,
+      'unauthorized',
+    ],
+    [
+      'a wrong method on an operations route',
+      httpRequest('PUT', '/healthz'),
+      405,
+      'method_not_allowed',
+    ],
+    [
+      'a malformed %-escape in a path parameter',
+      httpRequest('GET', '/v1/organizations/%zz/seer-runs', [auth]),
+      400,
+      'invalid_request',
+    ],
+    [
+      'a 2,000-character path parameter without a token',
+      httpRequest('GET', `/v1/organizations/${'1'.repeat(2_000)}/seer-runs`),
+      401,
+      'unauthorized',
+    ],
+    [
+      'a 2,000-character path parameter',
+      httpRequest('GET', `/v1/organizations/${'1'.repeat(2_000)}/seer-runs`, [auth]),
+      400,
+      'invalid_request',
+    ],
+    ['a 100 KB path', httpRequest('GET', `/${'p'.repeat(100_000)}`), 414, 'request_too_large'],
+    [
+      'a 20 KB header',
+      httpRequest('GET', '/healthz', [`X-Big: ${'h'.repeat(20_000)}`]),
+      431,
+      'request_too_large',
+    ],
+    [
+      'a CR inside a header',
+      httpRequest('GET', '/healthz', ['X-Bad: a\rb']),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an LF inside a header',
+      httpRequest('GET', '/healthz', ['X-Bad: a\nb: c']),
+      400,
+      'invalid_request',
+    ],
+  ])('%s answers its status in the error shape, as JSON', async (_case, request, status, error) => {
+    const res = await rawRequest(api.url, request);
+
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toMatchObject({ error, detail: expect.any(String) });
+    expect(res.text.length).toBeLessThan(1_000);
+  });
+
+  it('a wrong method names the allowed ones in Allow', async () => {
+    const [v1, ops] = await Promise.all([
+      rawRequest(api.url, httpRequest('DELETE', `/v1/organizations/${org}/seer-runs`, [auth])),
+      rawRequest(api.url, httpRequest('PUT', '/healthz')),
+    ]);
+
+    expect(v1.headers.allow).toBe('GET, HEAD, POST');
+    expect(ops.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('an over-long path parameter is named, not echoed', async () => {
+    const res = await api.call('GET', `/v1/organizations/${'1'.repeat(2_000)}/seer-runs`);
+
+    expect(res.status).toBe(400);
+    expect(res.body.issues).toEqual([{ path: 'organization_id', message: expect.any(String) }]);
+  });
+
+  it('a 10 KB unknown path is quoted in at most 100 characters', async () => {
+    const res = await api.call('GET', `/${'u'.repeat(10_000)}`);
+
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: 'not_found', detail: `no route GET /${'u'.repeat(99)}…` });
   });
 });

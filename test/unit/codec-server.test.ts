@@ -8,6 +8,7 @@ import { Pool } from 'undici';
 import { buildCodecServer, type CodecServerDeps } from '../../src/codec-server/app';
 import { DEV_UI_ORIGINS, loadCodecServerConfig } from '../../src/codec-server/main';
 import { AesGcmPayloadCodec, type PayloadKey } from '../../src/temporal/codec';
+import { httpRequest, rawRequest } from '../support/raw-http';
 
 const UI = 'http://127.0.0.1:8233';
 const TOKEN = 'codec-test-token';
@@ -43,6 +44,7 @@ interface Answer {
 }
 
 interface Served {
+  url: string;
   call(
     method: 'POST' | 'OPTIONS',
     path: string,
@@ -66,6 +68,7 @@ async function serve(overrides: Partial<CodecServerDeps> = {}): Promise<Served> 
   const { port } = app.server.address() as AddressInfo;
   const pool = new Pool(`http://127.0.0.1:${port}`);
   return {
+    url: `http://127.0.0.1:${port}`,
     async call(method, path, headers = {}, body = undefined) {
       const answer = await pool.request({
         method,
@@ -202,7 +205,7 @@ describe('the codec server', () => {
     });
   });
 
-  it('answers 400 naming the key id for a payload encrypted with an unknown key', async () => {
+  it('answers 400 for a payload encrypted with an unknown key, naming no configured key id', async () => {
     const [foreign] = await new AesGcmPayloadCodec([{ id: 'other', key: randomBytes(32) }]).encode([
       defaultPayloadConverter.toPayload(input),
     ]);
@@ -210,8 +213,9 @@ describe('the codec server', () => {
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({
       error: 'undecodable_payload',
-      detail: 'payload encrypted with key "other", which is not in PAYLOAD_ENCRYPTION_KEYS (k1)',
+      detail: 'a payload is encrypted with a key this codec server does not hold',
     });
+    expect(JSON.stringify(answer.body)).not.toContain('k1');
   });
 
   it('is open when no token is configured (development)', async () => {
@@ -223,6 +227,60 @@ describe('the codec server', () => {
     } finally {
       await open.close();
     }
+  });
+});
+
+describe("the codec server's router refusals", () => {
+  let server: Served;
+  let url: string;
+  beforeAll(async () => {
+    server = await serve();
+    url = server.url;
+  });
+  afterAll(() => server.close());
+  const bearer = `Authorization: Bearer ${TOKEN}`;
+
+  it.each<[string, string, number, string]>([
+    ['an unknown route', httpRequest('GET', '/nope', [bearer]), 404, 'not_found'],
+    ['a wrong method', httpRequest('GET', '/decode', [bearer]), 405, 'method_not_allowed'],
+    ['a 100 KB path', httpRequest('GET', `/${'p'.repeat(100_000)}`), 414, 'request_too_large'],
+    [
+      'a 20 KB header',
+      httpRequest('POST', '/decode', [`X-Big: ${'h'.repeat(20_000)}`]),
+      431,
+      'request_too_large',
+    ],
+    [
+      'a CR inside a header',
+      httpRequest('POST', '/decode', ['X-Bad: a\rb']),
+      400,
+      'invalid_request',
+    ],
+  ])('%s answers its status in the error shape, as JSON', async (_case, request, status, error) => {
+    const answer = await rawRequest(url, request);
+    expect(answer.status).toBe(status);
+    expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    expect(answer.body).toEqual({ error, detail: expect.any(String) });
+  });
+
+  it('names the allowed methods of a route, and quotes at most 100 characters of a path', async () => {
+    const wrong = await rawRequest(url, httpRequest('GET', '/decode', [bearer]));
+    expect(wrong.headers.allow).toBe('POST, OPTIONS');
+    const unknown = await rawRequest(url, httpRequest('GET', `/${'u'.repeat(5_000)}`, [bearer]));
+    expect(unknown.body).toEqual({
+      error: 'not_found',
+      detail: `no route GET /${'u'.repeat(99)}…; use POST /decode or /encode`,
+    });
+  });
+
+  it('quotes at most 100 characters of a refused origin', async () => {
+    const origin = `https://${'o'.repeat(5_000)}.example`;
+    const answer = await server.call('POST', '/decode', { ...auth, origin }, { payloads: [] });
+    expect(answer.status).toBe(403);
+    expect(answer.body).toEqual({
+      error: 'origin_not_allowed',
+      detail: `the origin https://${'o'.repeat(92)}… is not in CODEC_CORS_ORIGINS`,
+    });
   });
 });
 

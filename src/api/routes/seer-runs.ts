@@ -1,6 +1,11 @@
 // Route plugin for /v1/organizations/{organization_id}/seer-runs: create (POST), read one (GET)
 // and list (GET). Token-checked; schemas in seer-runs.schemas.ts; answers via outcome-to-http.
-import type { FastifyPluginCallback } from 'fastify';
+import type {
+  FastifyPluginCallback,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+} from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { invalidRequest, runNotFound } from '../api-error';
 import { requireToken } from '../auth';
@@ -30,6 +35,23 @@ export interface SeerRunsRoutesOptions extends CreateRunDeps {
 
 const errors = { '4xx': ErrorBody, '5xx': ErrorBody };
 
+/** Node joins a repeated header into "a, b", which would pass as one key: count the raw ones. */
+function refuseRepeatedIdempotencyKey(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+): void {
+  const names = request.raw.rawHeaders.filter((_, index) => index % 2 === 0);
+  const sent = names.filter((name) => name.toLowerCase() === IDEMPOTENCY_KEY_HEADER).length;
+  done(
+    sent > 1
+      ? invalidRequest('a header', [
+          { path: 'Idempotency-Key', message: `is sent ${sent} times; send it once` },
+        ])
+      : undefined,
+  );
+}
+
 export const seerRunsRoutes: FastifyPluginCallback<SeerRunsRoutesOptions> = (app, deps, done) => {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.addHook('onRequest', requireToken(deps.tokens));
@@ -38,6 +60,8 @@ export const seerRunsRoutes: FastifyPluginCallback<SeerRunsRoutesOptions> = (app
     '/v1/organizations/:organization_id/seer-runs',
     {
       bodyLimit: BODY_LIMIT_BYTES,
+      // After the token check, before the body is read.
+      onRequest: refuseRepeatedIdempotencyKey,
       schema: {
         summary: 'Create a Seer run and wait for it to go LIVE',
         params: OrganizationParams,
