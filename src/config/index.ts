@@ -2,8 +2,12 @@
 // the process with one line naming the variable. Temporal's own connection settings come from
 // @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_TLS*, TEMPORAL_API_KEY, profiles).
 export {
+  bindAddress,
   ConfigError,
+  DEFAULT_HOST,
+  devCredential,
   envSchema,
+  isProduction,
   keptEmpty,
   optional,
   orExit,
@@ -12,8 +16,18 @@ export {
   requiredInProduction,
   withDefault,
 } from './env';
-export { intIn, LogLevel, orgSetHas, Port, type ApiTokens, type OrgSet } from './env-values';
 export {
+  hostPort,
+  intIn,
+  isLoopback,
+  LogLevel,
+  orgSetHas,
+  Port,
+  type ApiTokens,
+  type OrgSet,
+} from './env-values';
+export {
+  API_ANSWER_MARGIN_MS,
   Config,
   DEV_SECRET,
   DEV_SEER_URL,
