@@ -60,7 +60,7 @@ export function requiredInProduction<T, D = T>(
 }
 
 /** Where a process listens unless told otherwise: this machine only (spec §3). */
-export const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_HOST = '127.0.0.1';
 
 /** The address the process listens on, DEFAULT_HOST unless set. */
 export function bindAddress(): EnvVar<string> {
@@ -104,7 +104,7 @@ export interface Env<Table extends EnvTable> {
 }
 
 /** NODE_ENV is compared case-insensitively: `Production` must not fall back to development. */
-export function isProduction(nodeEnv: string | undefined): boolean {
+function isProduction(nodeEnv: string | undefined): boolean {
   return nodeEnv?.trim().toLowerCase() === 'production';
 }
 

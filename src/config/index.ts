@@ -4,10 +4,8 @@
 export {
   bindAddress,
   ConfigError,
-  DEFAULT_HOST,
   devCredential,
   envSchema,
-  isProduction,
   keptEmpty,
   optional,
   orExit,
@@ -19,7 +17,6 @@ export {
 export {
   hostPort,
   intIn,
-  isLoopback,
   LogLevel,
   orgSetHas,
   Port,
