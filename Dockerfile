@@ -11,7 +11,10 @@ COPY activities ./activities
 RUN npm run compile && node dist/src/temporal/prebundle.js dist/workflow-bundle.js
 
 FROM node:20-bookworm-slim
+# A container is reached through its network: listen on every interface. With production, this
+# makes SEER_SHARED_SECRET and SEER_RUNS_API_TOKENS required (and not their development values).
 ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
     WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 WORKDIR /app
 COPY package.json package-lock.json ./

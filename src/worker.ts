@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     // The worker shuts down on our signal handlers below, after draining, not on the runtime's.
     shutdownSignals: [],
     telemetryOptions: {
-      metrics: { prometheus: { bindAddress: `0.0.0.0:${config.worker.metricsPort}` } },
+      metrics: { prometheus: { bindAddress: config.worker.metricsBindAddress } },
     },
   });
   const { connectionOptions, namespace } = temporalConnectConfig(config);

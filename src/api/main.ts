@@ -48,9 +48,10 @@ async function main(): Promise<void> {
 
   const app = buildApp({ config, runs: temporal.gateway, seer, logger, metricsRegistry });
   const server = await startServer(app, {
-    host: '0.0.0.0',
+    host: config.host,
     port: config.port,
     syncWaitTimeoutMs: config.syncWaitTimeoutMs,
+    shutdownTimeoutMs: config.apiDrainMs,
   });
   logger.info(
     {

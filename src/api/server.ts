@@ -2,13 +2,14 @@
 // requests finish up to a bound, then cut what is left. The app itself comes from app.ts.
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { API_ANSWER_MARGIN_MS } from '../config';
 
 export interface ServerOptions {
   host: string;
   port: number;
   /** SYNC_WAIT_TIMEOUT_MS: the longest a POST legitimately holds its socket. */
   syncWaitTimeoutMs: number;
-  /** How long close() lets in-flight requests finish before cutting their connections. */
+  /** How long close() lets in-flight requests finish before cutting them (config.apiDrainMs). */
   shutdownTimeoutMs?: number;
 }
 
@@ -16,9 +17,6 @@ export interface RunningServer {
   url: string;
   close(): Promise<void>;
 }
-
-/** Lookups that follow a sync wait (describe for a reused key) fit well within this. */
-const ANSWER_MARGIN_MS = 15_000;
 
 export async function startServer(
   app: FastifyInstance,
@@ -31,7 +29,7 @@ export async function startServer(
   // Above common load-balancer idle timeouts (60 s), so the balancer closes idle sockets first.
   server.keepAliveTimeout = 65_000;
   // Socket inactivity: a POST is silent while it waits for the run, so allow for the full wait.
-  server.timeout = options.syncWaitTimeoutMs + ANSWER_MARGIN_MS;
+  server.timeout = options.syncWaitTimeoutMs + API_ANSWER_MARGIN_MS;
 
   // Node keeps a kept-alive socket open after the last answer, so a draining server would wait
   // for it until keepAliveTimeout: answers sent while closing tell the client to hang up.
@@ -43,7 +41,7 @@ export async function startServer(
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   const shutdownTimeoutMs =
-    options.shutdownTimeoutMs ?? options.syncWaitTimeoutMs + ANSWER_MARGIN_MS;
+    options.shutdownTimeoutMs ?? options.syncWaitTimeoutMs + API_ANSWER_MARGIN_MS;
 
   let closing: Promise<void> | undefined;
   return {

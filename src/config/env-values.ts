@@ -1,5 +1,5 @@
-// Schemas for the shapes an environment variable takes (durations, bounded integers, ports,
-// organization lists, the API tokens JSON, log levels, on/off), shared by every process's table.
+// Schemas for the shapes an environment variable takes (durations, bounded integers, ports, bind
+// addresses, organization lists, the API tokens JSON, log levels, on/off), shared by every table.
 import { z } from 'zod';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -28,6 +28,30 @@ export const intIn = (min: number, max: number) =>
     .pipe(z.int().min(min).max(max));
 
 export const Port = intIn(0, 65_535);
+
+/**
+ * An IP address to listen on. A literal, not a name: the worker's metrics endpoint (Temporal's
+ * Rust core) binds only addresses, and whether a name is loopback depends on the resolver.
+ */
+export const BindHost = z
+  .string()
+  .trim()
+  .pipe(
+    z.union([z.ipv4(), z.ipv6()], { error: 'expected an IP address like 127.0.0.1 or 0.0.0.0' }),
+  )
+  .transform((host) => host.toLowerCase());
+
+/** 127.0.0.0/8 and ::1 (also as an IPv4-mapped IPv6 address): reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  const ipv4 = /^(?:::ffff:)?(\d+)\.\d+\.\d+\.\d+$/i.exec(host);
+  if (ipv4) return ipv4[1] === '127';
+  return /^(?:0{0,4}:){2,7}0{0,3}1$/.test(host);
+}
+
+/** `host:port` for a listener: IPv6 in brackets. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
 
 /** `*` = every organization, empty = none, else comma-separated ids. */
 export type OrgSet = { kind: 'all' } | { kind: 'some'; ids: ReadonlySet<number> };

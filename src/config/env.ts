@@ -2,6 +2,7 @@
 // unset variable means in development and in production); a bad value stops it with one line.
 import { z } from 'zod';
 import { assertNever } from '../domain';
+import { BindHost, isLoopback } from './env-values';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -15,6 +16,11 @@ export type WhenUnset<T> =
   | { kind: 'absent' }
   /** A stand-in for development, warned about at start; production must set the variable. */
   | { kind: 'dev-only'; value: T; warning: string }
+  /**
+   * A development credential, warned about at start: only while the process listens on loopback
+   * and is not in production. Elsewhere the variable must be set, and not to a development value.
+   */
+  | { kind: 'dev-credential'; value: T; warning: string }
   /** Every environment must set the variable. */
   | { kind: 'required'; why: string };
 
@@ -24,6 +30,10 @@ export interface EnvVar<T> {
   whenUnset: WhenUnset<T>;
   /** Empty counts as unset (shells and compose files leave empties) unless it is a value here. */
   emptyIsAValue: boolean;
+  /** The address the process listens on: off loopback, development credentials are refused. */
+  bindAddress?: true;
+  /** For a `dev-credential` row: whether a given value is a development one. */
+  isDevValue?: (value: T) => boolean;
 }
 
 export function withDefault<T>(
@@ -49,6 +59,31 @@ export function requiredInProduction<T, D = T>(
   return { schema, whenUnset: { kind: 'dev-only', ...dev }, emptyIsAValue: false };
 }
 
+/** Where a process listens unless told otherwise: this machine only (spec §3). */
+const DEFAULT_HOST = '127.0.0.1';
+
+/** The address the process listens on, DEFAULT_HOST unless set. */
+export function bindAddress(): EnvVar<string> {
+  return { ...withDefault(BindHost, DEFAULT_HOST), bindAddress: true };
+}
+
+/**
+ * A secret or token with a development value: usable only on loopback outside production (spec
+ * §3); on any other bind address, or in production, it must be set and `isDevValue` must be false.
+ */
+export function devCredential<T, D = T>(
+  schema: z.ZodType<T, string>,
+  dev: { value: D; warning: string; isDevValue: (value: T) => boolean },
+): EnvVar<T | D> {
+  const { isDevValue, ...standIn } = dev;
+  return {
+    schema,
+    whenUnset: { kind: 'dev-credential', ...standIn },
+    emptyIsAValue: false,
+    isDevValue: isDevValue as (value: T | D) => boolean,
+  };
+}
+
 export function required<T>(schema: z.ZodType<T, string>, why: string): EnvVar<T> {
   return { schema, whenUnset: { kind: 'required', why }, emptyIsAValue: false };
 }
@@ -61,16 +96,33 @@ export type EnvValues<Table extends EnvTable> = {
   [Name in keyof Table]: Table[Name] extends EnvVar<infer T> ? T : never;
 };
 
-/** A table read against NODE_ENV: the values, and the development stand-ins in use. */
+/** A table read against NODE_ENV and its bind address: the values, and the stand-ins in use. */
 export interface Env<Table extends EnvTable> {
   production: boolean;
   values: EnvValues<Table>;
   warnings: string[];
 }
 
+/** NODE_ENV is compared case-insensitively: `Production` must not fall back to development. */
+function isProduction(nodeEnv: string | undefined): boolean {
+  return nodeEnv?.trim().toLowerCase() === 'production';
+}
+
+/** Why development credentials are refused here, or null where they work (spec §3). */
+function credentialsExposed(
+  production: boolean,
+  bind: { name: string; host: string } | undefined,
+): string | null {
+  if (production) return 'NODE_ENV=production';
+  if (bind !== undefined && !isLoopback(bind.host)) {
+    return `${bind.name}=${bind.host} is not a loopback address`;
+  }
+  return null;
+}
+
 /**
- * The zod schema of a table. Bad values fail first, in table order; then unset variables, in
- * table order, each failing with its own name when production (or every environment) needs it.
+ * The zod schema of a table. Bad values fail first, in table order; then unset variables and
+ * refused development credentials, in table order, each failing with its own name.
  */
 export function envSchema<Table extends EnvTable>(table: Table) {
   const rows = Object.entries(table);
@@ -78,12 +130,27 @@ export function envSchema<Table extends EnvTable>(table: Table) {
   return z
     .object({ NODE_ENV: z.string().optional(), ...shape })
     .transform((given: Record<string, unknown>, ctx): Env<Table> => {
-      const production = given.NODE_ENV === 'production';
+      const production = isProduction(given.NODE_ENV as string | undefined);
+      const bindRow = rows.find(([, row]) => row.bindAddress === true);
+      const exposed = credentialsExposed(
+        production,
+        bindRow && {
+          name: bindRow[0],
+          host: (given[bindRow[0]] as string | undefined) ?? DEFAULT_HOST,
+        },
+      );
       const values: Record<string, unknown> = {};
       const warnings: string[] = [];
-      for (const [name, { whenUnset }] of rows) {
+      for (const [name, { whenUnset, isDevValue }] of rows) {
         if (given[name] !== undefined) {
           values[name] = given[name];
+          if (exposed !== null && isDevValue?.(given[name])) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `the development value is refused when ${exposed}`,
+            });
+          }
           continue;
         }
         switch (whenUnset.kind) {
@@ -99,6 +166,14 @@ export function envSchema<Table extends EnvTable>(table: Table) {
                 path: [name],
                 message: 'required when NODE_ENV=production',
               });
+            } else {
+              values[name] = whenUnset.value;
+              warnings.push(`${name} is not set: ${whenUnset.warning}`);
+            }
+            break;
+          case 'dev-credential':
+            if (exposed !== null) {
+              ctx.addIssue({ code: 'custom', path: [name], message: `required when ${exposed}` });
             } else {
               values[name] = whenUnset.value;
               warnings.push(`${name} is not set: ${whenUnset.warning}`);

@@ -2,7 +2,9 @@
 // the process with one line naming the variable. Temporal's own connection settings come from
 // @temporalio/envconfig (TEMPORAL_ADDRESS, TEMPORAL_TLS*, TEMPORAL_API_KEY, profiles).
 export {
+  bindAddress,
   ConfigError,
+  devCredential,
   envSchema,
   keptEmpty,
   optional,
@@ -12,8 +14,17 @@ export {
   requiredInProduction,
   withDefault,
 } from './env';
-export { intIn, LogLevel, orgSetHas, Port, type ApiTokens, type OrgSet } from './env-values';
 export {
+  hostPort,
+  intIn,
+  LogLevel,
+  orgSetHas,
+  Port,
+  type ApiTokens,
+  type OrgSet,
+} from './env-values';
+export {
+  API_ANSWER_MARGIN_MS,
   Config,
   DEV_SECRET,
   DEV_SEER_URL,

@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { PayloadKeys } from '../temporal/codec';
 import {
+  bindAddress,
+  devCredential,
   envSchema,
   keptEmpty,
   optional,
@@ -14,6 +16,7 @@ import {
 import {
   ApiTokensJson,
   Duration,
+  hostPort,
   intIn,
   LogLevel,
   OnOff,
@@ -27,15 +30,21 @@ export const DEV_TOKEN = 'dev-token';
 /** Where `npm run fake-seer` listens by default. */
 export const DEV_SEER_URL = 'http://127.0.0.1:9090';
 const DEV_API_TOKENS: ApiTokens = new Map([[DEV_TOKEN, { kind: 'all' }]]);
+/**
+ * After its sync wait a POST may still look a run up (a reused key's describe), so the API's
+ * sockets and its drain allow this much beyond SYNC_WAIT_TIMEOUT_MS.
+ */
+export const API_ANSWER_MARGIN_MS = 15_000;
 
 // Row order is the order of the checks: the first bad or missing variable is the one reported.
 const SERVICE_ENV = {
   TEMPORAL_ADDRESS: withDefault(z.string().min(1), '127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: withDefault(z.string().min(1), 'default'),
   TEMPORAL_TASK_QUEUE: withDefault(z.string().min(1), 'seer-runs'),
-  SEER_SHARED_SECRET: requiredInProduction(z.string().min(1), {
+  SEER_SHARED_SECRET: devCredential(z.string().min(1), {
     value: DEV_SECRET,
     warning: `using the development secret "${DEV_SECRET}"`,
+    isDevValue: (secret) => secret === DEV_SECRET,
   }),
   SEER_URL: requiredInProduction(z.url({ protocol: /^https?$/ }), {
     value: DEV_SEER_URL,
@@ -47,9 +56,11 @@ const SERVICE_ENV = {
   SYNC_WAIT_TIMEOUT_MS: withDefault(intIn(1, 600_000), 10_000),
   SEER_RUN_HEAL_WINDOW: withDefault(Duration, 24 * 3_600_000),
   PORT: withDefault(Port, 8080),
-  SEER_RUNS_API_TOKENS: requiredInProduction(ApiTokensJson, {
+  HOST: bindAddress(),
+  SEER_RUNS_API_TOKENS: devCredential(ApiTokensJson, {
     value: DEV_API_TOKENS,
     warning: `the development token "${DEV_TOKEN}" acts for every organization`,
+    isDevValue: (tokens) => tokens.has(DEV_TOKEN),
   }),
   EXPLORER_INDEX_TRIGGER: withDefault(OnOff, true),
   API_EMBEDDED_WORKER: withDefault(OnOff, false),
@@ -77,11 +88,20 @@ export const Config = envSchema(SERVICE_ENV).transform(({ production, values: e,
   syncWaitTimeoutMs: e.SYNC_WAIT_TIMEOUT_MS,
   healWindowMs: e.SEER_RUN_HEAL_WINDOW,
   port: e.PORT,
+  /** Where the API and the worker's metrics listen. */
+  host: e.HOST,
+  /** How long the API's drain lets in-flight requests finish before cutting them. */
+  apiDrainMs: e.SYNC_WAIT_TIMEOUT_MS + API_ANSWER_MARGIN_MS,
   apiTokens: e.SEER_RUNS_API_TOKENS,
   explorerIndexTrigger: e.EXPLORER_INDEX_TRIGGER,
   /** The API runs a worker on its own connection and starts runs eagerly. */
   apiEmbeddedWorker: e.API_EMBEDDED_WORKER,
-  worker: { metricsPort: e.WORKER_METRICS_PORT, shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS },
+  worker: {
+    metricsPort: e.WORKER_METRICS_PORT,
+    /** Where the worker's Prometheus endpoint listens: HOST, as the API. */
+    metricsBindAddress: hostPort(e.HOST, e.WORKER_METRICS_PORT),
+    shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_MS,
+  },
   logLevel: e.LOG_LEVEL,
   /** Newest first; empty = payloads in clear. */
   payloadKeys: e.PAYLOAD_ENCRYPTION_KEYS ?? [],

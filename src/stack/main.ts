@@ -1,10 +1,11 @@
 // `npm start`: the whole local stack as child processes (Temporal dev server with Web UI, fake
-// Seer, worker, API), each awaited until ready, all stopped cleanly on Ctrl-C.
+// Seer, worker, API), each awaited until ready, a dead worker restarted, all stopped on Ctrl-C.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEV_TOKEN, loadConfigOrExit, orExit, parseEnv, Port } from '../config';
-import { startStack, type Stack } from './stack';
+import { localUrl, startStack, type Stack } from './stack';
+import { supervise } from './supervise';
 
 const ROOT = join(__dirname, '../..');
 /** The stack's own knobs, beside the processes' configuration (src/config). */
@@ -19,6 +20,8 @@ const stackEnv = orExit(() => parseEnv(StackEnv, process.env));
 const DATA = stackEnv.SEER_RUNS_DATA_DIR;
 const LOCK = join(DATA, 'stack.json');
 const UI_PORT = stackEnv.TEMPORAL_UI_PORT;
+/** Spec §5: a worker that dies is restarted, at most 5 times a minute; then the stack stops. */
+const WORKER_RESTARTS = { maxRestarts: 5, windowMs: 60_000 };
 
 interface StackInfo {
   pid: number;
@@ -62,7 +65,7 @@ function addressTable(stack: Stack, externalSeer: boolean): string {
     ['Seer', externalSeer ? `${stack.seerUrl} (external)` : `${stack.seerUrl} (fake Seer)`],
     ['Codec server', `${stack.codecUrl} (payloads encrypted; the Web UI decodes through it)`],
     ['API metrics', `${stack.apiUrl}/metrics`],
-    ['Worker metrics', `http://127.0.0.1:${config.worker.metricsPort}/metrics`],
+    ['Worker metrics', stack.workerMetricsUrl],
     ['Dev token', config.apiTokens.has(DEV_TOKEN) ? DEV_TOKEN : '(SEER_RUNS_API_TOKENS is set)'],
     [
       'Processes',
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
   };
   takeLock({
     pid: process.pid,
-    api: `http://127.0.0.1:${config.port}`,
+    api: localUrl(config.host, config.port),
     ui: external.temporal ? null : `http://127.0.0.1:${UI_PORT}`,
   });
 
@@ -139,6 +142,18 @@ async function main(): Promise<void> {
   try {
     const stack = await starting;
     for (const child of stack.list()) {
+      if (child.name === 'worker') {
+        void supervise(child, {
+          ...WORKER_RESTARTS,
+          say: (line) => process.stdout.write(`${line}\n`),
+          isStopping: () => stopping,
+          giveUp: (reason) => {
+            process.stderr.write(`${reason}\n`);
+            void stopAll(1);
+          },
+        });
+        continue;
+      }
       void child.exited.then((code) => {
         if (!stopping) {
           process.stderr.write(`${child.name} exited unexpectedly (${code}); stopping the stack\n`);

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../config';
+import { hostPort, loadConfig, type Config } from '../config';
 import { cliVersion, startDevServer } from '../temporal/dev-server';
 import { prebundle } from '../temporal/prebundle';
 import {
@@ -19,6 +19,8 @@ import {
 } from './processes';
 
 const ROOT = join(__dirname, '../..');
+/** After its drain, a process closes its Temporal and Seer clients: a few seconds at most. */
+const CLIENTS_CLOSE_MS = 5_000;
 
 /** The stack's processes, in the order of its address table; it stops them in reverse. */
 export const PROCESS_NAMES = ['temporal', 'codec', 'fake-seer', 'worker', 'api'] as const;
@@ -59,6 +61,7 @@ export interface StackOptions {
 export interface Stack {
   config: Config;
   apiUrl: string;
+  workerMetricsUrl: string;
   temporalAddress: string;
   seerUrl: string;
   uiUrl: string | null;
@@ -87,6 +90,12 @@ function payloadKeys(dataDir: string, env: NodeJS.ProcessEnv): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** Where this machine reaches a process that listens on `host`: a wildcard on loopback. */
+export function localUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${hostPort(reachable, port)}`;
+}
+
 async function ensureFree(port: number, what: string): Promise<void> {
   if (await portAccepts(port)) {
     throw new Error(`port ${port} (${what}) is already in use by another program`);
@@ -94,8 +103,8 @@ async function ensureFree(port: number, what: string): Promise<void> {
 }
 
 /** The worker serves once it polls its task queue, which its SDK metrics say. */
-async function workerPolls(metricsPort: number): Promise<boolean> {
-  const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, {
+async function workerPolls(metricsUrl: string): Promise<boolean> {
+  const response = await fetch(metricsUrl, {
     signal: AbortSignal.timeout(2_000),
   });
   const text = await response.text();
@@ -141,7 +150,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const onAbort = () => void stop();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const apiUrl = `http://127.0.0.1:${config.port}`;
+    const apiUrl = localUrl(config.host, config.port);
+    const workerMetricsUrl = `${localUrl(config.host, config.worker.metricsPort)}/metrics`;
     await ensureFree(config.port, 'API');
     if (!options.seerUrl) await ensureFree(options.ports.fakeSeer, 'fake Seer');
     await ensureFree(config.worker.metricsPort, 'worker metrics');
@@ -238,14 +248,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       'worker',
       'src/worker.ts',
       withBundle,
-      () => workerPolls(config.worker.metricsPort),
-      { readyMs: 60_000, graceMs: config.worker.shutdownGraceMs + 5_000 },
+      () => workerPolls(workerMetricsUrl),
+      { readyMs: 60_000, graceMs: config.worker.shutdownGraceMs + CLIENTS_CLOSE_MS },
     );
     // With API_EMBEDDED_WORKER=on the API runs a worker too, from the same bundle. /readyz
-    // answers 200 once Temporal answers and a worker polls the task queue.
+    // answers 200 once Temporal answers and a worker polls the task queue. On SIGTERM the API
+    // drains (config.apiDrainMs), then stops its embedded worker and its clients: the grace
+    // covers all of it, so a Ctrl-C never cuts a client that is still waiting for its answer.
     const api = entry('api', 'src/api/main.ts', withBundle, () => httpOk(`${apiUrl}/readyz`), {
       readyMs: 60_000,
-      graceMs: 10_000,
+      graceMs:
+        config.apiDrainMs +
+        (config.apiEmbeddedWorker ? config.worker.shutdownGraceMs : 0) +
+        CLIENTS_CLOSE_MS,
     });
     await Promise.all([worker.start(), api.start()]);
     if (stopping) throw new Error('the stack was stopped during start-up');
@@ -253,6 +268,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return {
       config,
       apiUrl,
+      workerMetricsUrl,
       temporalAddress,
       seerUrl,
       uiUrl,

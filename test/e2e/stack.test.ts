@@ -1,8 +1,10 @@
 // `npm start` as a newcomer runs it: one command brings up Temporal (with its Web UI), the fake
-// Seer, the worker and the API; a run can be made; a second start says so; Ctrl-C leaves nothing.
+// Seer, the worker and the API; a run can be made; a dead worker comes back; a second start says
+// so; Ctrl-C answers every waiting client, then leaves nothing.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SeerRoute } from '../../src/domain';
 import { freePort } from '../../src/temporal/dev-server';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../support/browser';
@@ -37,6 +39,13 @@ beforeAll(async () => {
     TEMPORAL_ADDRESS: '',
     SEER_URL: '',
     SEER_RUNS_API_TOKENS: '',
+    HOST: '',
+    // The Ctrl-C test scripts a hung Seer through the fake's control API.
+    FAKE_SEER_CONTROL: 'on',
+    // Longer than the 10 s the stack used to give the API's drain: a waiting client must still
+    // get its answer after Ctrl-C.
+    SYNC_WAIT_TIMEOUT_MS: '15000',
+    WORKER_SHUTDOWN_GRACE_MS: '5000',
   };
   stack = startEntry('src/stack/main.ts', env);
   await eventually('the stack to be up', () => stack.output().includes('seer-runs is up'), 90_000);
@@ -75,9 +84,25 @@ it('creates a run with the dev token, visible in the Web UI server and through G
     `http://127.0.0.1:${ports.ui}/namespaces/default/workflows/${body.run_uuid}`,
   );
   expect(ui.status).toBe(200);
-  expect(await ui.text()).toContain('<html');
+  const page = await ui.text();
+  expect(page).toContain('<html');
+  // Temporal's UI (a SvelteKit app), not any page that happens to answer on the port: its
+  // server's settings name its version and the codec server the browser decodes through.
+  expect(page).toContain('/_app/immutable/entry/start.');
+  const settings = await fetch(`http://127.0.0.1:${ports.ui}/api/v1/settings`);
+  expect(await settings.json()).toMatchObject({
+    Version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+    Codec: { Endpoint: `http://127.0.0.1:${ports.codec}` },
+  });
   const metrics = await (await fetch(`http://127.0.0.1:${ports.api}/metrics`)).text();
   expect(metrics).toMatch(/http_requests_total|seer_runs/);
+  expect(metrics).toMatch(
+    /^seer_runs_api_requests_total\{method="POST",route="\/v1\/organizations\/:organization_id\/seer-runs",status="201"\} [1-9]/m,
+  );
+  const workerMetrics = await (await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).text();
+  expect(workerMetrics).toMatch(
+    /^temporal_workflow_completed\{[^}]*task_queue="seer-runs"[^}]*workflow_type="seerRun"[^}]*\} [1-9]/m,
+  );
 });
 
 it('keeps payloads encrypted with a development key made once under the data directory', () => {
@@ -161,11 +186,88 @@ it('a second npm start says one is running instead of failing on a port', async 
   expect(second.output()).toContain(`seer-runs is already running (pid ${stack.child.pid})`);
 });
 
+/** POST an explorer run with the dev token. */
+function postRun(org: number, query: string): Promise<Response> {
+  return fetch(`http://127.0.0.1:${ports.api}/v1/organizations/${org}/seer-runs`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'explorer', project_id: 1, request: { query } }),
+  });
+}
+
+it('restarts a worker killed with SIGKILL, says so, and a run made afterwards goes LIVE', async () => {
+  const worker = Number(/Processes\s+.*worker=(\d+)/.exec(stack.output())?.[1]);
+  process.kill(worker, 'SIGKILL');
+  const restarted = await eventually(
+    'the stack to restart the worker',
+    () => /worker restarted \(pid (\d+)\)/.exec(stack.output())?.[1],
+    60_000,
+  );
+  expect(stack.output()).toContain('worker exited unexpectedly (SIGKILL); restarting it');
+  expect(Number(restarted)).not.toBe(worker);
+  expect(stack.child.exitCode).toBeNull();
+  const response = await postRun(7, 'after the restart');
+  expect(response.status).toBe(201);
+  expect(await response.json()).toMatchObject({ status: 'LIVE' });
+});
+
 it('Ctrl-C stops every process it started', async () => {
   const line = /Processes\s+(.*)/.exec(stack.output())?.[1] ?? '';
   const pids = [...line.matchAll(/=(\d+)/g)].map((m) => Number(m[1]));
+  // Workers the stack restarted since its address table.
+  pids.push(
+    ...[...stack.output().matchAll(/worker restarted \(pid (\d+)\)/g)].map((m) => Number(m[1])),
+  );
   expect(line).toMatch(/temporal=\d+ codec=\d+ fake-seer=\d+ worker=\d+ api=\d+/);
+
+  // Clients waiting on a Seer that hangs when Ctrl-C comes: each still gets its HTTP answer.
+  const seer = `http://127.0.0.1:${ports.seer}/__control`;
+  const hung = await fetch(`${seer}/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      route: SeerRoute.explorerChat,
+      faults: Array.from({ length: 16 }, () => ({ hang: true })),
+    }),
+  });
+  expect(hung.status).toBe(200);
+  const answers = Array.from({ length: 16 }, (_, i) =>
+    postRun(8, `waiting client ${i}`).then(
+      async (response) => ({ status: response.status, body: await response.json() }),
+      (err: Error) => ({ status: 'socket error', body: String(err.cause) }),
+    ),
+  );
+  await eventually(
+    'Seer to hold the 16 requests',
+    async () => {
+      const { requests } = (await (await fetch(`${seer}/requests`)).json()) as {
+        requests: Array<{ fault: { hang?: boolean } | null }>;
+      };
+      return requests.filter((r) => r.fault?.hang === true).length === 16;
+    },
+    30_000,
+  );
   const exit = await stack.kill('SIGINT');
+  const answered = await Promise.all(answers);
+  // 500 seer_run_pending with a retry_token, or LIVE if Seer let go: never a socket error.
+  expect(answered).toEqual(
+    answered.map((answer) =>
+      answer.status === 201
+        ? { status: 201, body: expect.objectContaining({ status: 'LIVE' }) }
+        : {
+            status: 500,
+            body: expect.objectContaining({
+              error: 'seer_run_pending',
+              retry_token: expect.stringMatching(/^[0-9a-f-]{36}$/),
+            }),
+          },
+    ),
+  );
+  // The API drained before anything else was asked to stop.
+  const out = stack.output();
+  expect(out.indexOf('API stopped')).toBeGreaterThan(-1);
+  expect(out.indexOf('API stopped')).toBeLessThan(out.search(/\[worker\].*draining/));
+
   expect(exit.code).toBe(0);
   expect(stack.output()).toContain('stopped.');
   const alive = pids.filter((pid) => {

@@ -1,11 +1,12 @@
 // The worker as operators run it (`npm run worker`, a real process): it drains in-flight
-// activities on SIGTERM, and it serves Temporal SDK metrics on WORKER_METRICS_PORT.
+// activities on SIGTERM, and it serves Temporal SDK metrics on HOST:WORKER_METRICS_PORT.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { RunType, SeerRoute } from '../../src/domain';
 import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { freePort } from '../../src/temporal/dev-server';
 import { startSeerRunWorkflow } from '../../src/temporal/runs';
+import { accepts, externalAddress } from '../support/network';
 import { eventually, startEntry, type EntryProcess } from '../support/processes';
 import { connectClient, runInput, testServer } from '../support/temporal';
 
@@ -36,6 +37,7 @@ async function startWorker(taskQueue: string, metricsPort: number): Promise<Entr
     SEER_URL: fake.url,
     SEER_SHARED_SECRET: SECRET,
     WORKER_METRICS_PORT: String(metricsPort),
+    HOST: '',
     WORKER_SHUTDOWN_GRACE_MS: '10000',
     WORKFLOW_BUNDLE_PATH: bundlePath,
   });
@@ -92,4 +94,11 @@ it('serves Temporal SDK metrics in Prometheus format on WORKER_METRICS_PORT', as
   expect(text).toMatch(
     /^temporal_local_activity_execution_latency\w*\{.*activity_type="startSeerRun"/m,
   );
+});
+
+it('serves its metrics on 127.0.0.1 only by default: no other interface answers', async () => {
+  const port = await freePort();
+  await startWorker(`metrics-bind-${randomUUID()}`, port);
+  await eventually('the metrics endpoint', () => accepts('127.0.0.1', port));
+  expect(await accepts(externalAddress(), port)).toBe(false);
 });

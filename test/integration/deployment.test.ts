@@ -1,10 +1,12 @@
 // The deployment files: docker-compose.yml validates with Compose itself (no engine needed), and
 // the prebundled workflow code that the Docker image builds runs a real workflow.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { parse } from 'yaml';
+import { loadConfig } from '../../src/config';
 import { RunType } from '../../src/domain';
 import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { SeerClient } from '../../src/seer/client';
@@ -69,6 +71,37 @@ describe('docker-compose.yml', () => {
       });
     }
   });
+});
+
+/** The ENV of the Dockerfile's last stage (the image that runs). */
+function imageEnv(): Record<string, string> {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replaceAll('\\\n', ' ');
+  const runStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const [, line] of runStage.matchAll(/^ENV (.*)$/gm)) {
+    for (const [, name, value] of line!.matchAll(/(\w+)=(\S+)/g)) env[name!] = value!;
+  }
+  return env;
+}
+
+describe('the image and compose listen on every interface, with real credentials (spec §3)', () => {
+  it('the image runs in production on HOST=0.0.0.0', () => {
+    expect(imageEnv()).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0' });
+  });
+
+  it.each(['api', 'worker', 'fake-seer'])(
+    'compose gives %s a configuration the service starts with',
+    (name) => {
+      const { services } = parse(compose('config')) as {
+        services: Record<string, { environment: Record<string, string> }>;
+      };
+      const config = loadConfig({ ...imageEnv(), ...services[name]!.environment });
+      expect(config.host).toBe('0.0.0.0');
+      expect(config.production).toBe(true);
+      expect(config.seer.sharedSecret).not.toBe('dev-secret');
+      expect(config.apiTokens.has('dev-token')).toBe(false);
+    },
+  );
 });
 
 describe('the prebundled workflow code (built into the Docker image)', () => {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
+  bindAddress,
   ConfigError,
+  devCredential,
   envSchema,
   keptEmpty,
   optional,
@@ -65,5 +67,64 @@ describe('a process table read from the environment', () => {
     expect(() => load({ NODE_ENV: 'production', URL: 'not a url' })).toThrow(
       /^invalid configuration: URL: /,
     );
+  });
+});
+
+// A listening process: a bind address and a credential with a development value.
+const LISTENER = {
+  TOKEN: devCredential(z.string().min(1), {
+    value: 'dev',
+    warning: 'using "dev"',
+    isDevValue: (token) => token === 'dev',
+  }),
+  BIND: bindAddress(),
+};
+const listener = (env: NodeJS.ProcessEnv) => parseEnv(envSchema(LISTENER), env);
+
+describe('a development credential, one row', () => {
+  it('stands in on loopback outside production, with a warning', () => {
+    expect(listener({})).toEqual({
+      production: false,
+      values: { TOKEN: 'dev', BIND: '127.0.0.1' },
+      warnings: ['TOKEN is not set: using "dev"'],
+    });
+    expect(listener({ BIND: '::1', TOKEN: 'dev' }).values.TOKEN).toBe('dev');
+  });
+
+  it('is required off loopback, naming the bind variable and its value', () => {
+    expect(() => listener({ BIND: '10.0.0.7' })).toThrow(
+      new ConfigError(
+        'invalid configuration: TOKEN: required when BIND=10.0.0.7 is not a loopback address',
+      ),
+    );
+  });
+
+  it('refuses its development value off loopback and in production (any case)', () => {
+    expect(() => listener({ BIND: '0.0.0.0', TOKEN: 'dev' })).toThrow(
+      new ConfigError(
+        'invalid configuration: TOKEN: the development value is refused when BIND=0.0.0.0 is not a loopback address',
+      ),
+    );
+    expect(() => listener({ NODE_ENV: 'PRODUCTION', TOKEN: 'dev' })).toThrow(
+      new ConfigError(
+        'invalid configuration: TOKEN: the development value is refused when NODE_ENV=production',
+      ),
+    );
+  });
+
+  it('applies in production even to a table that does not listen', () => {
+    const table = { TOKEN: LISTENER.TOKEN };
+    expect(() => parseEnv(envSchema(table), { NODE_ENV: 'Production' })).toThrow(
+      new ConfigError('invalid configuration: TOKEN: required when NODE_ENV=production'),
+    );
+    expect(parseEnv(envSchema(table), {}).values.TOKEN).toBe('dev');
+  });
+
+  it('takes a real value anywhere, without a warning', () => {
+    expect(listener({ NODE_ENV: 'production', BIND: '0.0.0.0', TOKEN: 'real' })).toEqual({
+      production: true,
+      values: { TOKEN: 'real', BIND: '0.0.0.0' },
+      warnings: [],
+    });
   });
 });

@@ -25,7 +25,12 @@ describe('configuration from the environment', () => {
     expect(config.healWindowMs).toBe(24 * 3_600_000);
     expect(config.port).toBe(8080);
     expect(config.explorerIndexTrigger).toBe(true);
-    expect(config.worker).toEqual({ metricsPort: 9464, shutdownGraceMs: 30_000 });
+    expect(config.worker).toEqual({
+      metricsPort: 9464,
+      metricsBindAddress: '127.0.0.1:9464',
+      shutdownGraceMs: 30_000,
+    });
+    expect(config.host).toBe('127.0.0.1');
     expect(orgSetHas(config.mirrorOrgs, 12345)).toBe(true);
     expect(orgSetHas(config.apiTokens.get('dev-token')!, 7)).toBe(true);
     expect(config.warnings.join('\n')).toMatch(
@@ -107,5 +112,100 @@ describe('configuration from the environment', () => {
 
   it('starts in production with everything set and warns about nothing', () => {
     expect(loadConfig(prod).warnings).toEqual([]);
+  });
+
+  it('stops an API drain no earlier than its sync wait plus the lookups after it', () => {
+    expect(loadConfig({ SYNC_WAIT_TIMEOUT_MS: '2000' }).apiDrainMs).toBe(17_000);
+  });
+});
+
+describe('where the service listens and where the development credentials work (spec §3)', () => {
+  const real = { SEER_SHARED_SECRET: 's3cret', SEER_RUNS_API_TOKENS: '{"tok":[1]}' };
+  const message = (env: NodeJS.ProcessEnv): string => {
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    throw new Error('the configuration was accepted');
+  };
+
+  it.each(['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1'])(
+    'keeps the development secret and token on the loopback address %s, with warnings',
+    (host) => {
+      const config = loadConfig({ HOST: host });
+      expect(config.host).toBe(host);
+      expect(config.seer.sharedSecret).toBe('dev-secret');
+      expect(config.apiTokens.has('dev-token')).toBe(true);
+      expect(config.warnings.join('\n')).toMatch(/SEER_SHARED_SECRET.*\n.*SEER_RUNS_API_TOKENS/s);
+    },
+  );
+
+  it.each(['0.0.0.0', '::', '192.0.2.2', 'fd00::2'])(
+    'requires the secret and the tokens on %s, naming the first one missing',
+    (host) => {
+      expect(message({ HOST: host })).toBe(
+        `invalid configuration: SEER_SHARED_SECRET: required when HOST=${host} is not a loopback address`,
+      );
+      expect(message({ HOST: host, SEER_SHARED_SECRET: 's3cret' })).toBe(
+        `invalid configuration: SEER_RUNS_API_TOKENS: required when HOST=${host} is not a loopback address`,
+      );
+    },
+  );
+
+  it('refuses the development values off loopback, even when they are set explicitly', () => {
+    expect(message({ ...real, HOST: '0.0.0.0', SEER_SHARED_SECRET: 'dev-secret' })).toBe(
+      'invalid configuration: SEER_SHARED_SECRET: the development value is refused when HOST=0.0.0.0 is not a loopback address',
+    );
+    expect(
+      message({ ...real, HOST: '0.0.0.0', SEER_RUNS_API_TOKENS: '{"tok":[1],"dev-token":"*"}' }),
+    ).toBe(
+      'invalid configuration: SEER_RUNS_API_TOKENS: the development value is refused when HOST=0.0.0.0 is not a loopback address',
+    );
+  });
+
+  it('listens on every interface with real credentials, and warns only about the fake Seer', () => {
+    const config = loadConfig({ ...real, HOST: '0.0.0.0', WORKER_METRICS_PORT: '9500' });
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.worker.metricsBindAddress).toBe('0.0.0.0:9500');
+    expect(config.apiTokens.has('dev-token')).toBe(false);
+    expect(config.warnings).toEqual([expect.stringMatching(/^SEER_URL is not set/)]);
+  });
+
+  it('binds IPv6 metrics in brackets', () => {
+    expect(loadConfig({ HOST: '::1' }).worker.metricsBindAddress).toBe('[::1]:9464');
+  });
+
+  it.each(['Production', 'PRODUCTION', ' production '])(
+    'reads NODE_ENV=%s as production, whatever its case',
+    (nodeEnv) => {
+      expect(message({ NODE_ENV: nodeEnv })).toBe(
+        'invalid configuration: SEER_SHARED_SECRET: required when NODE_ENV=production',
+      );
+      expect(loadConfig({ ...prod, NODE_ENV: nodeEnv }).production).toBe(true);
+    },
+  );
+
+  it('refuses the development values in production, on loopback too', () => {
+    expect(message({ ...prod, SEER_SHARED_SECRET: 'dev-secret' })).toBe(
+      'invalid configuration: SEER_SHARED_SECRET: the development value is refused when NODE_ENV=production',
+    );
+    expect(message({ ...prod, SEER_RUNS_API_TOKENS: '{"dev-token":[1]}' })).toBe(
+      'invalid configuration: SEER_RUNS_API_TOKENS: the development value is refused when NODE_ENV=production',
+    );
+  });
+
+  it.each(['localhost', 'example.com', '256.0.0.1'])(
+    'rejects HOST=%s, which is not an IP address',
+    (host) => {
+      expect(message({ HOST: host })).toMatch(
+        /^invalid configuration: HOST: expected an IP address/,
+      );
+    },
+  );
+
+  it('reads an empty HOST as unset: loopback', () => {
+    expect(loadConfig({ HOST: '' }).host).toBe('127.0.0.1');
   });
 });
