@@ -4,7 +4,7 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import { orgSetHas, type Config } from '../config';
 import type { RunOutcome } from '../domain/run-outcome';
 import type { SeerClient } from '../seer/client';
-import type { RunGateway } from '../temporal/client/gateway';
+import type { RequestBound, RunGateway } from '../temporal/client/gateway';
 import { invalidRequest } from './api-error';
 import { callSeerDirectly } from './direct-path';
 import { bodySha256 } from './idempotency';
@@ -27,6 +27,8 @@ export interface CreateRunArgs {
   idempotencyKey: string | undefined;
   /** This request's id: echoed in the workflow's result when this request created the run. */
   startedBy: string;
+  /** When the request arrived (ms since the epoch): its sync wait is counted from here. */
+  arrivedAt: number;
   /** Fires when the HTTP client goes away: nothing waits for it any longer. */
   signal: AbortSignal;
   log: Logger;
@@ -38,14 +40,55 @@ export interface BoundPost {
   args: CreateRunArgs;
   run: RunRequest;
   bodySha256: string;
+  /** Every call made for this POST ends by its deadline: SYNC_WAIT_TIMEOUT_MS after its arrival. */
+  bound: RequestBound;
 }
 
 export async function createRun(deps: CreateRunDeps, args: CreateRunArgs): Promise<RunOutcome> {
-  const bound = bindRunRequest(args.organizationId, args.body);
-  if (!bound.ok) throw invalidRequest('the request body', bound.issues);
-  const post: BoundPost = { deps, args, run: bound.run, bodySha256: bodySha256(bound.run) };
-  // A retry_token names a run in Temporal whatever the organization's path.
-  if (args.body.retry_token !== undefined) return retryRun(post, args.body.retry_token);
-  if (orgSetHas(deps.config.mirrorOrgs, args.organizationId)) return startMirrored(post);
-  return callSeerDirectly(post);
+  const binding = bindRunRequest(args.organizationId, args.body);
+  if (!binding.ok) throw invalidRequest('the request body', binding.issues);
+  const scope = requestBound(args, deps.config.syncWaitTimeoutMs);
+  const post: BoundPost = {
+    deps,
+    args,
+    run: binding.run,
+    bodySha256: bodySha256(binding.run),
+    bound: scope.bound,
+  };
+  try {
+    // A retry_token names a run in Temporal whatever the organization's path.
+    if (args.body.retry_token !== undefined) return await retryRun(post, args.body.retry_token);
+    if (orgSetHas(deps.config.mirrorOrgs, args.organizationId)) return await startMirrored(post);
+    return await callSeerDirectly(post);
+  } finally {
+    scope.release();
+  }
+}
+
+/**
+ * The POST's one signal (spec §3: it answers within the sync wait of its arrival, whatever Seer
+ * and Temporal do): aborted with a TimeoutError at the deadline, or as the client's when it leaves.
+ * A timer of our own, not AbortSignal.timeout(): Node 20 may collect a timeout signal that only
+ * AbortSignal.any() holds, and then it never fires.
+ */
+function requestBound(
+  args: CreateRunArgs,
+  syncWaitMs: number,
+): { bound: RequestBound; release(): void } {
+  const deadline = args.arrivedAt + syncWaitMs;
+  const ended = new AbortController();
+  const timer = setTimeout(
+    () => ended.abort(new DOMException('the sync wait is over', 'TimeoutError')),
+    Math.max(0, deadline - Date.now()),
+  );
+  const clientGone = () => ended.abort(args.signal.reason);
+  args.signal.addEventListener('abort', clientGone, { once: true });
+  if (args.signal.aborted) clientGone();
+  return {
+    bound: { deadline, signal: ended.signal, log: args.log },
+    release() {
+      clearTimeout(timer);
+      args.signal.removeEventListener('abort', clientGone);
+    },
+  };
 }

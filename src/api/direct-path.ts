@@ -1,5 +1,5 @@
 // The direct path of a POST, for organizations not mirrored on Temporal: one request to Seer with a
-// fresh key, no retries and no SeerRun. Nothing here touches Temporal.
+// fresh key, no retries and no SeerRun, within the POST's bound. Nothing here touches Temporal.
 import { v4 as uuidv4 } from 'uuid';
 import { assertNever, FailureReason, runTypeSpec } from '../domain';
 import type { DirectOutcome } from '../domain/run-outcome';
@@ -15,15 +15,24 @@ export async function callSeerDirectly(post: BoundPost): Promise<DirectOutcome> 
   // The old behaviour, kept for these organizations: a key of its own for each request.
   const key = uuidv4();
   const log = args.log.child({ path: 'direct', seer_key: key, type: run.type });
-  deps.metrics.runStarted(run.type, 'direct');
-  const outcome = await deps.seer.startRun({
-    type: run.type,
-    runUuid: key,
-    request: run.request,
-    viewerContext: run.viewer_context,
-    signal: args.signal,
-  });
+  const { signal } = post.bound;
+  let outcome;
+  try {
+    outcome = await deps.seer.startRun({
+      type: run.type,
+      runUuid: key,
+      request: run.request,
+      viewerContext: run.viewer_context,
+      signal,
+    });
+  } catch (err) {
+    // Seer did not answer within the sync wait (spec §3's bound): as a timeout, a transient.
+    if (!(signal.reason instanceof Error && signal.reason.name === 'TimeoutError')) throw err;
+    log.warn({ err }, 'Seer did not answer within the sync wait (direct path, not retried)');
+    return { kind: 'seer_unavailable' };
+  }
   if (outcome.kind === 'live') {
+    deps.metrics.runStarted(run.type, 'direct');
     log.info({ run_id: outcome.runId }, 'Seer created the run (direct path)');
     return { kind: 'direct_live', runId: outcome.runId };
   }

@@ -1,9 +1,11 @@
 // How a POST names its run and the checks a reused name must pass (spec §3): the run UUID (v5 of
-// the organization and Idempotency-Key, else a fresh v4), the body fingerprint, and the two 422s.
+// the organization and Idempotency-Key, else a fresh v4), the body fingerprint, the two 422s, and
+// the 503 when the check can't be made.
 import { createHash } from 'node:crypto';
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
 import { HttpError } from '../http/http-error';
 import { canonicalJson } from './canonical-json';
+import { TEMPORAL_UNAVAILABLE_RETRY_AFTER_S } from './outcome-to-http';
 
 /** The spec's namespace: changing it would give every existing key a new run. */
 export const RUN_UUID_NAMESPACE = '6737117d-d62b-4d16-b1af-b5eeb95d3fbf';
@@ -45,5 +47,19 @@ export function assertSameBody(runUuid: string, recorded: string | null, sent: s
     'idempotency_key_reused',
     'this Idempotency-Key already names a run made from a different body; use a new key for a new run',
     { run_uuid: runUuid },
+  );
+}
+
+/**
+ * 503 when the keyed run's body_sha256 could not be read because Temporal did not answer: the
+ * request neither joins the run unchecked nor refuses it unproven. The same key and body retry it.
+ */
+export function keyUnchecked(runUuid: string): HttpError {
+  return new HttpError(
+    503,
+    'temporal_unavailable',
+    'Temporal did not answer while this Idempotency-Key was checked against its run, so the run was not joined; retry with the same key and body',
+    { run_uuid: runUuid },
+    { 'retry-after': String(TEMPORAL_UNAVAILABLE_RETRY_AFTER_S) },
   );
 }

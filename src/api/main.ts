@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     namespace,
     payloadKeys: config.payloadKeys,
     taskQueue: config.temporal.taskQueue,
-    syncWaitTimeoutMs: config.syncWaitTimeoutMs,
+    pageTokenKey: config.pageTokenKey,
     logger,
     eagerClient: embedded?.client,
   });

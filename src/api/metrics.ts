@@ -1,5 +1,5 @@
 // The API's Prometheus metrics (prom-client): requests and latency by route and status, runs
-// started by type and path, and how sync waits ended. One registry per app, so tests don't clash.
+// created by type and path, runs joined, and how sync waits ended. One registry per app for tests.
 import { Counter, Histogram, Registry } from 'prom-client';
 
 export type RunPath = 'mirror' | 'direct';
@@ -17,6 +17,7 @@ export class ApiMetrics {
   readonly #requests: Counter<'method' | 'route' | 'status'>;
   readonly #duration: Histogram<'method' | 'route' | 'status'>;
   readonly #runsStarted: Counter<'type' | 'path'>;
+  readonly #runsJoined: Counter<'type'>;
   readonly #syncWaits: Counter<'outcome'>;
   readonly #eagerStarts: Counter;
 
@@ -39,8 +40,14 @@ export class ApiMetrics {
     });
     this.#runsStarted = new Counter({
       name: 'seer_runs_api_runs_started_total',
-      help: 'POSTs that sent a run on: mirror = a workflow start sent to Temporal (joins of an existing run included), direct = a request sent to Seer',
+      help: 'Runs this API created: mirror = POSTs answered 201 (the run is LIVE), direct = runs Seer created on the direct path; joins are in seer_runs_api_runs_joined_total',
       labelNames: ['type', 'path'],
+      registers,
+    });
+    this.#runsJoined = new Counter({
+      name: 'seer_runs_api_runs_joined_total',
+      help: 'POSTs answered 200 with a LIVE run another request created (its Idempotency-Key or retry_token)',
+      labelNames: ['type'],
       registers,
     });
     this.#syncWaits = new Counter({
@@ -68,6 +75,10 @@ export class ApiMetrics {
 
   runStarted(type: string, path: RunPath): void {
     this.#runsStarted.inc({ type, path });
+  }
+
+  runJoined(type: string): void {
+    this.#runsJoined.inc({ type });
   }
 
   syncWaitEnded(outcome: SyncWaitOutcome): void {

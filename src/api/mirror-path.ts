@@ -1,11 +1,12 @@
-// The mirror path of a POST: start the run's workflow (or join the one its key names) and wait
-// for it, or wait again for the run a retry_token names. Temporal sits behind the RunGateway.
-import type { SeerRunInput } from '../domain';
+// The mirror path of a POST: start the run's workflow (or join the one its key names), refuse a
+// reused key at once, and wait; or wait again for the run a retry_token names. Temporal sits
+// behind the RunGateway; every call counts against the POST's bound.
+import type { RunType, SeerRunInput } from '../domain';
 import { assertNever } from '../domain';
 import type { MirrorOutcome } from '../domain/run-outcome';
 import { runNotFound } from './api-error';
 import type { BoundPost } from './create-run';
-import { assertSameBody, assertTokenMatchesKey, runUuidFor } from './idempotency';
+import { assertSameBody, assertTokenMatchesKey, keyUnchecked, runUuidFor } from './idempotency';
 import type { ApiMetrics } from './metrics';
 
 export async function startMirrored(post: BoundPost): Promise<MirrorOutcome> {
@@ -23,35 +24,31 @@ export async function startMirrored(post: BoundPost): Promise<MirrorOutcome> {
     attempt_timeout_ms: deps.config.seer.requestTimeoutMs,
     started_by: args.startedBy,
   };
-  const outcome = await deps.runs.startAndWait(
-    input,
-    { body_sha256: post.bodySha256 },
-    {
-      signal: args.signal,
-      log: args.log.child({ run_uuid: runUuid, type: run.type }),
-      onEagerStart: () => deps.metrics.eagerStarted(),
-    },
-  );
-  if (outcome.kind !== 'temporal_unavailable') deps.metrics.runStarted(run.type, 'mirror');
+  const bound = { ...post.bound, log: args.log.child({ run_uuid: runUuid, type: run.type }) };
+  const started = await deps.runs.start(input, { body_sha256: post.bodySha256 }, bound);
+  if (started.kind !== 'started') {
+    recordWait(deps.metrics, started);
+    return started;
+  }
+  if (started.eagerlyStarted) deps.metrics.eagerStarted();
 
-  // Only a run this request did not create can hold another body, so the hot path (201) skips
-  // the extra describe(); a run made without a key has a fresh UUID and is always ours.
-  const createdHere = outcome.kind === 'live' && outcome.created;
-  if (
-    args.idempotencyKey !== undefined &&
-    outcome.kind !== 'temporal_unavailable' &&
-    !createdHere
-  ) {
+  // The key may name a run made from another body: refused before any wait (spec §3). A fresh v4
+  // UUID names no other run, and an eager start hands the run's first task to this request only.
+  if (args.idempotencyKey !== undefined && !started.eagerlyStarted) {
     await refuseReusedKey(post, runUuid);
   }
+  const outcome = await deps.runs.wait(runUuid, args.organizationId, args.startedBy, bound);
   recordWait(deps.metrics, outcome);
+  recordRun(deps.metrics, run.type, outcome);
   return outcome;
 }
 
 export async function retryRun(post: BoundPost, retryToken: string): Promise<MirrorOutcome> {
-  const { deps, args } = post;
+  const { deps, args, run } = post;
   assertTokenMatchesKey(args.organizationId, args.idempotencyKey, retryToken);
-  const found = await deps.runs.find(retryToken, args.organizationId);
+  const bound = { ...post.bound, log: args.log.child({ run_uuid: retryToken }) };
+  // Temporal not answering here is a 503 (the error handler's): nothing is joined unchecked.
+  const found = await deps.runs.find(retryToken, args.organizationId, bound);
   if (found === null) throw runNotFound(retryToken, args.organizationId);
   if (args.idempotencyKey !== undefined) {
     assertSameBody(retryToken, found.bodySha256, post.bodySha256);
@@ -59,36 +56,49 @@ export async function retryRun(post: BoundPost, retryToken: string): Promise<Mir
 
   // A closed run answers from its description; only an open one needs the (bounded) wait.
   const { view } = found;
+  let outcome: MirrorOutcome;
   if (view.status === 'LIVE' && view.run_id !== null && view.closed_at !== null) {
-    return {
+    outcome = {
       kind: 'live',
       organizationId: args.organizationId,
       runUuid: retryToken,
       runId: view.run_id,
       created: false,
     };
+  } else if (view.status === 'FAILED' && view.failure !== null) {
+    outcome = { kind: 'failed', runUuid: retryToken, failure: view.failure };
+  } else {
+    outcome = await deps.runs.wait(retryToken, args.organizationId, null, bound);
+    recordWait(deps.metrics, outcome);
   }
-  if (view.status === 'FAILED' && view.failure !== null) {
-    return { kind: 'failed', runUuid: retryToken, failure: view.failure };
-  }
-  const outcome = await deps.runs.wait(retryToken, args.organizationId, {
-    signal: args.signal,
-    log: args.log.child({ run_uuid: retryToken }),
-  });
-  recordWait(deps.metrics, outcome);
+  recordRun(deps.metrics, run.type, outcome);
   return outcome;
 }
 
-/** 422 when the keyed run was made from another body. Best effort: a failed lookup lets it pass. */
+/** 422 when the keyed run was made from another body; 503 when Temporal won't say which body. */
 async function refuseReusedKey(post: BoundPost, runUuid: string): Promise<void> {
   let found;
   try {
-    found = await post.deps.runs.find(runUuid, post.args.organizationId);
+    found = await post.deps.runs.find(runUuid, post.args.organizationId, post.bound);
   } catch (err) {
-    post.args.log.warn({ err, run_uuid: runUuid }, 'could not compare the body with the keyed run');
-    return;
+    // Never a join on an unchecked body (spec §3).
+    if (err instanceof Error && err.name === 'TemporalUnavailableError') {
+      post.args.log.warn(
+        { err, run_uuid: runUuid },
+        'could not compare the body with the keyed run',
+      );
+      throw keyUnchecked(runUuid);
+    }
+    throw err;
   }
   if (found !== null) assertSameBody(runUuid, found.bodySha256, post.bodySha256);
+}
+
+/** A LIVE answer is a run this API created (201) or one it joined (200): counted apart. */
+function recordRun(metrics: ApiMetrics, type: RunType, outcome: MirrorOutcome): void {
+  if (outcome.kind !== 'live') return;
+  if (outcome.created) metrics.runStarted(type, 'mirror');
+  else metrics.runJoined(type);
 }
 
 function recordWait(metrics: ApiMetrics, outcome: MirrorOutcome): void {

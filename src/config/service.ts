@@ -1,5 +1,6 @@
 // The service's configuration (the API and the worker read the same environment, spec §6): one
 // table of variables, and the schema whose transform turns it into the typed Config.
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { PayloadKeys } from '../temporal/codec';
 import {
@@ -62,6 +63,11 @@ const SERVICE_ENV = {
     warning: `the development token "${DEV_TOKEN}" acts for every organization`,
     isDevValue: (tokens) => tokens.has(DEV_TOKEN),
   }),
+  // Every API replica needs the same key, or a page token works only on the replica that made it.
+  SEER_RUNS_PAGE_TOKEN_KEY: requiredInProduction(z.string().min(32, 'at least 32 characters'), {
+    value: randomBytes(32).toString('base64url'),
+    warning: 'list page tokens are sealed with a random key: they work only on this process',
+  }),
   EXPLORER_INDEX_TRIGGER: withDefault(OnOff, true),
   API_EMBEDDED_WORKER: withDefault(OnOff, false),
   TEMPORAL_RETENTION: withDefault(Duration, 7 * 86_400_000),
@@ -93,6 +99,7 @@ export const Config = envSchema(SERVICE_ENV).transform(({ production, values: e,
   /** How long the API's drain lets in-flight requests finish before cutting them. */
   apiDrainMs: e.SYNC_WAIT_TIMEOUT_MS + API_ANSWER_MARGIN_MS,
   apiTokens: e.SEER_RUNS_API_TOKENS,
+  pageTokenKey: e.SEER_RUNS_PAGE_TOKEN_KEY,
   explorerIndexTrigger: e.EXPLORER_INDEX_TRIGGER,
   /** The API runs a worker on its own connection and starts runs eagerly. */
   apiEmbeddedWorker: e.API_EMBEDDED_WORKER,

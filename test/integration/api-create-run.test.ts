@@ -11,6 +11,7 @@ import {
   uniqueOrgId,
   type ApiHarness,
 } from '../support/api';
+import { GrpcCalls, TemporalMethod } from '../support/grpc-calls';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -146,6 +147,27 @@ describe('POST seer-runs, mirror path', () => {
     expect(api.fakeSeer.state.requests).toHaveLength(1);
   });
 
+  it('a reused key with another body is 422 at once while the first run is PENDING, before any wait', async () => {
+    api.fakeSeer.queueFaults(ROUTE.explorer, [{ hang: true }]);
+    const headers = { 'idempotency-key': 'pending-then-reused' };
+    // The first POST waits out its whole sync wait (10 s): Seer never answers.
+    const first = api.post(org, bodyOf('explorer'), { headers });
+    await eventually(() => expect(api.fakeSeer.state.requests).toHaveLength(1));
+    const other = api.post(org, bodyOf('feature_run'), { headers });
+
+    const firstToAnswer = await Promise.race([
+      first.then(() => 'the first POST'),
+      other.then(() => 'the reused key'),
+    ]);
+    expect(firstToAnswer).toBe('the reused key');
+    expect(await other).toMatchObject({
+      status: 422,
+      body: { error: 'idempotency_key_reused', run_uuid: runUuidFor(org, 'pending-then-reused') },
+    });
+    await first;
+    expect(api.fakeSeer.state.requests.map((r) => r.route)).not.toContain(ROUTE.feature_run);
+  });
+
   it('a reused key is refused even when its run failed', async () => {
     api.fakeSeer.queueFaults(ROUTE.explorer, [{ status: 400, body: '{"detail":"no"}' }]);
     const headers = { 'idempotency-key': 'failed-then-reused' };
@@ -210,6 +232,35 @@ describe('POST seer-runs, mirror path', () => {
 
     expect(res.status).toBe(200);
     expect(res.body.run_id).toBe(first.body.run_id);
+  });
+});
+
+describe("POST seer-runs when Temporal won't tell a keyed run's body", () => {
+  it('answers 503 temporal_unavailable and never joins the run unchecked', async () => {
+    const calls = new GrpcCalls();
+    const api = await startApi({ env: { SYNC_WAIT_TIMEOUT_MS: '2000' }, grpcCalls: calls });
+    try {
+      const org = uniqueOrgId();
+      api.fakeSeer.queueFaults(ROUTE.explorer, [{ hang: true }]);
+      const headers = { 'idempotency-key': 'unchecked' };
+      const first = await api.post(org, bodyOf('explorer'), { headers });
+      expect(first.status).toBe(500);
+
+      calls.fail(TemporalMethod.describe);
+      const other = await api.post(org, bodyOf('feature_run'), { headers });
+
+      expect(other.status).toBe(503);
+      expect(other.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(other.body).toMatchObject({
+        error: 'temporal_unavailable',
+        detail: expect.any(String),
+        run_uuid: first.body.retry_token,
+      });
+      expect(calls.started(TemporalMethod.describe)).toBeGreaterThanOrEqual(1);
+      expect(api.fakeSeer.state.requests).toHaveLength(1);
+    } finally {
+      await api.stop();
+    }
   });
 });
 

@@ -1,13 +1,17 @@
 // The operations side of the API: /healthz, /readyz, /metrics, /openapi.json, request ids, the
 // error handler's 5xx answer, and graceful shutdown (in-flight requests finish, up to a bound).
+import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { buildApp } from '../../src/api/app';
 import { startServer } from '../../src/api/server';
 import { loadConfig } from '../../src/config';
 import { ApiConnection } from '../../src/temporal/client/api-connection';
 import { RunGateway } from '../../src/temporal/client/gateway';
+import { freePort } from '../../src/temporal/dev-server';
 import { bodyOf, ROUTE, startApi, uniqueOrgId, type ApiHarness } from '../support/api';
-import { testLogger } from '../support/temporal';
+import { eventually, startEntry } from '../support/processes';
+import { testLogger, testServer } from '../support/temporal';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -46,6 +50,49 @@ describe('operations routes', () => {
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ error: 'not_ready', pollers: 0 });
     expect(res.body.detail).toContain(idle.config.temporal.taskQueue);
+  });
+
+  it("/readyz is 503 once the last worker was SIGKILLed: a poller whose last poll is stale doesn't count, though Temporal still lists it", async () => {
+    const { address, namespace, bundlePath } = testServer();
+    const taskQueue = `readyz-${randomUUID()}`;
+    const worker = startEntry('src/worker.ts', {
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      SEER_URL: 'http://127.0.0.1:9',
+      SEER_SHARED_SECRET: 'readyz-secret',
+      WORKER_METRICS_PORT: String(await freePort()),
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+    });
+    stops.push(async () => void (await worker.kill('SIGKILL')));
+    // A threshold of seconds, not the default 75 s, so the test need not wait for it.
+    const watched = await api({
+      noWorker: true,
+      env: { TEMPORAL_TASK_QUEUE: taskQueue },
+      stalePollerMs: 4_000,
+    });
+    const readyz = () => watched.call('GET', '/readyz', { token: null });
+    await eventually(
+      'the worker to poll',
+      async () => (await readyz()).status === 200 || undefined,
+    );
+
+    await worker.kill('SIGKILL');
+    const res = await eventually('/readyz to answer 503', async () => {
+      const answer = await readyz();
+      return answer.status === 503 ? answer : undefined;
+    });
+    expect(res.body).toMatchObject({ error: 'not_ready', temporal: 'ok', pollers: 0 });
+    expect(res.body.detail).toContain(taskQueue);
+    const listed = await watched.temporal.connection.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: {
+        name: taskQueue,
+        kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+      },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    expect(listed.pollers.length).toBeGreaterThanOrEqual(1);
   });
 
   it('/readyz is 503 naming Temporal when it does not answer', async () => {
@@ -95,6 +142,20 @@ describe('operations routes', () => {
     expect(res.text).toContain('seer_runs_api_sync_waits_total{outcome="live_created"} 1');
   });
 
+  it('/metrics counts only the runs this API created as started (201); joins are counted apart', async () => {
+    const up = await api();
+    const org = uniqueOrgId();
+    const headers = { 'idempotency-key': 'joined' };
+    const created = await up.post(org, bodyOf('explorer'), { headers });
+    const joined = await up.post(org, bodyOf('explorer'), { headers });
+    const retried = await up.post(org, bodyOf('explorer', { retry_token: created.body.run_uuid }));
+    expect([created.status, joined.status, retried.status]).toEqual([201, 200, 200]);
+    const res = await up.call('GET', '/metrics', { token: null });
+
+    expect(res.text).toContain('seer_runs_api_runs_started_total{type="explorer",path="mirror"} 1');
+    expect(res.text).toContain('seer_runs_api_runs_joined_total{type="explorer"} 2');
+  });
+
   it('/openapi.json documents the run routes from their zod schemas', async () => {
     const up = await api({ noWorker: true });
     const res = await up.call('GET', '/openapi.json', { token: null });
@@ -137,7 +198,7 @@ describe('the error handler', () => {
       runs: new RunGateway({
         client: new Client({ connection }),
         taskQueue: config.temporal.taskQueue,
-        syncWaitTimeoutMs: config.syncWaitTimeoutMs,
+        pageTokenKey: config.pageTokenKey,
         logger: testLogger,
       }),
       seer: {

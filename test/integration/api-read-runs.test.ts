@@ -1,9 +1,11 @@
 // GET one run and list an organization's runs, read from Temporal's description and visibility
 // store: fields, closed states, case-insensitive UUIDs, filters and paging, with no worker needed.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { listQuery } from '../../src/temporal/client/list';
 import { startSeerRunWorkflow } from '../../src/temporal/runs';
 import type { SeerRunView } from '../../src/domain';
 import { bodyOf, eventually, ROUTE, startApi, uniqueOrgId, type ApiHarness } from '../support/api';
+import { GrpcCalls, TemporalMethod } from '../support/grpc-calls';
 import { runInput } from '../support/temporal';
 
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -207,5 +209,79 @@ describe("listing an organization's runs", () => {
 
     expect(other.status).toBe(400);
     expect(other.body.issues).toEqual([{ path: 'next_page_token', message: expect.any(String) }]);
+  });
+});
+
+describe('page tokens are sealed with SEER_RUNS_PAGE_TOKEN_KEY', () => {
+  const key = 'shared-by-every-replica-0123456789';
+  const stops: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    await Promise.all(stops.splice(0).map((stop) => stop()));
+  });
+  async function replica(env: Record<string, string>, grpcCalls?: GrpcCalls) {
+    const api = await startApi({ noWorker: true, env, ...(grpcCalls && { grpcCalls }) });
+    stops.push(() => api.stop());
+    return api;
+  }
+
+  it('a token from another replica with the same key pages on; one this deployment did not make is 400 with no call to Temporal', async () => {
+    const first = await replica({ SEER_RUNS_PAGE_TOKEN_KEY: key });
+    const org = uniqueOrgId();
+    for (let i = 0; i < 3; i += 1) {
+      const input = runInput({
+        type: 'feature_run',
+        organization_id: org,
+        request: { feature_id: 'f', payload: {} },
+      });
+      await startSeerRunWorkflow(first.temporal, first.config.temporal.taskQueue, input, {
+        body_sha256: 'paged',
+      });
+    }
+    const page = await eventually(async () => {
+      const res = await first.call('GET', `/v1/organizations/${org}/seer-runs?page_size=2`);
+      expect(res.body.runs).toHaveLength(2);
+      expect(res.body.next_page_token).toEqual(expect.any(String));
+      return res.body;
+    });
+    const token = page.next_page_token!;
+
+    const second = await replica({ SEER_RUNS_PAGE_TOKEN_KEY: key });
+    const next = await second.call(
+      'GET',
+      `/v1/organizations/${org}/seer-runs?page_size=2&next_page_token=${token}`,
+    );
+    expect(next.status).toBe(200);
+    expect(next.body.runs).toHaveLength(1);
+    expect(next.body.runs[0]!.run_uuid).not.toBe(page.runs[0]!.run_uuid);
+
+    const calls = new GrpcCalls();
+    const elsewhere = await replica(
+      { SEER_RUNS_PAGE_TOKEN_KEY: 'another-deployment-key-0123456789' },
+      calls,
+    );
+    // Temporal's own token, sealed as before 2026-11-30: an unkeyed hash anyone can recompute.
+    const temporalToken = Buffer.from(token, 'base64url').subarray(32);
+    const query = listQuery(org, {});
+    const forged = Buffer.concat([
+      createHash('sha256')
+        .update(query, 'utf8')
+        .update('\0')
+        .update(temporalToken)
+        .digest()
+        .subarray(0, 8),
+      temporalToken,
+    ]).toString('base64url');
+    for (const refused of [token, forged, Buffer.alloc(48, 7).toString('base64url')]) {
+      const res = await elsewhere.call(
+        'GET',
+        `/v1/organizations/${org}/seer-runs?next_page_token=${refused}`,
+      );
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        error: 'invalid_request',
+        issues: [{ path: 'next_page_token', message: expect.any(String) }],
+      });
+    }
+    expect(calls.started(TemporalMethod.list)).toBe(0);
   });
 });

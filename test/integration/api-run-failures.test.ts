@@ -1,10 +1,13 @@
 // POST seer-runs when the run fails or Temporal is in the way: every 502/500/503 row of spec §3's
 // table, over real HTTP, against a real worker, the fake Seer and the shared dev server.
 import { randomUUID } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { SearchAttr, SeerRunStatus, type FailureReason } from '../../src/domain';
 import { SEER_RUN_WORKFLOW, startSeerRunWorkflow } from '../../src/temporal/runs';
 import { bodyOf, eventually, ROUTE, startApi, uniqueOrgId, type ApiHarness } from '../support/api';
+import { GrpcCalls, TemporalMethod } from '../support/grpc-calls';
 import { runInput } from '../support/temporal';
 
 describe('a run that fails answers 502', () => {
@@ -243,19 +246,69 @@ describe('Temporal in the way', () => {
     expect(retried.body.error).toBe('run_not_found');
   });
 
-  it('a wait that times out holds one long poll, not a loop of them', async () => {
-    let historyCalls = 0;
-    const api = await startApi({
-      env: { SYNC_WAIT_TIMEOUT_MS: '1500' },
-      countCalls: (method) => {
-        if (method.endsWith('/GetWorkflowExecutionHistory')) historyCalls += 1;
-      },
-    });
+  it('a wait that times out holds one long poll, not a loop of them, and none outlives the answer', async () => {
+    const calls = new GrpcCalls();
+    const api = await startApi({ env: { SYNC_WAIT_TIMEOUT_MS: '1500' }, grpcCalls: calls });
     stops.push(() => api.stop());
     api.fakeSeer.queueFaults(ROUTE.explorer, [{ hang: true }]);
     const res = await api.post(uniqueOrgId(), bodyOf('explorer'));
 
     expect(res.status).toBe(500);
-    expect(historyCalls).toBeLessThanOrEqual(2);
+    expect(calls.started(TemporalMethod.history)).toBeGreaterThanOrEqual(1);
+    expect(calls.started(TemporalMethod.history)).toBeLessThanOrEqual(2);
+    // A result() raced against a timer answers on time too, but leaves its poll running.
+    expect(calls.inFlight(TemporalMethod.history)).toBe(0);
   });
 });
+
+describe('the sync wait is a bound (spec §3)', () => {
+  let api: ApiHarness;
+  beforeEach(async () => {
+    api = await startApi({ env: { SYNC_WAIT_TIMEOUT_MS: '1500' } });
+  });
+  afterEach(async () => {
+    await api.stop();
+  });
+
+  it('a POST answers 500 seer_run_pending within SYNC_WAIT_TIMEOUT_MS + 1 s of its arrival, even when the garbage collector runs while it waits', async () => {
+    const gc = garbageCollector();
+    api.fakeSeer.queueFaults(ROUTE.explorer, [{ hang: true }]);
+    const sent = Date.now();
+    const collecting = setInterval(gc, 400);
+    const res = await api.post(uniqueOrgId(), bodyOf('explorer')).finally(() => {
+      clearInterval(collecting);
+    });
+
+    expect(res.status).toBe(500);
+    expect(res.body).toMatchObject({ error: 'seer_run_pending', retry_token: expect.any(String) });
+    expect(Date.now() - sent).toBeLessThan(1_500 + 1_000);
+  });
+
+  it('raises no MaxListenersExceededWarning over many waits, the garbage collector running', async () => {
+    const gc = garbageCollector();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    const collecting = setInterval(gc, 400);
+    try {
+      api.fakeSeer.queueFaults(
+        ROUTE.explorer,
+        Array.from({ length: 3 }, () => ({ hang: true })),
+      );
+      const answers = await Promise.all(
+        Array.from({ length: 3 }, () => api.post(uniqueOrgId(), bodyOf('explorer'))),
+      );
+      expect(answers.map((res) => res.status)).toEqual([500, 500, 500]);
+    } finally {
+      clearInterval(collecting);
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+  });
+});
+
+/** V8's collector, which Node hides unless started with --expose-gc. */
+function garbageCollector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}

@@ -1,7 +1,7 @@
 // The API as integration tests use it: the real app listening on port 0, a real worker on a task
 // queue of its own, the fake Seer on port 0, and helpers to call it over HTTP and poll.
 import { randomInt } from 'node:crypto';
-import { Client, type ConnectionOptions } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../src/config';
 import { buildApp } from '../../src/api/app';
 import { startServer, type RunningServer } from '../../src/api/server';
@@ -10,9 +10,8 @@ import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { SeerClient } from '../../src/seer/client';
 import { ApiConnection } from '../../src/temporal/client/api-connection';
 import { RunGateway } from '../../src/temporal/client/gateway';
+import type { GrpcCalls } from './grpc-calls';
 import { startTestWorker, testLogger, testServer, type TestWorker } from './temporal';
-
-type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
 
 export const TEST_TOKEN = 'test-token';
 export const SHARED_SECRET = 'api-test-secret';
@@ -82,8 +81,10 @@ export interface HarnessOptions {
   temporalAddress?: string;
   /** How long server.close() lets in-flight requests finish (default 5 s). */
   shutdownTimeoutMs?: number;
-  /** Called with the path of every gRPC call the API makes (`/temporal.api.../Method`). */
-  countCalls?: (method: string) => void;
+  /** How old a poller's last poll may be and still count for /readyz (default 75 s). */
+  stalePollerMs?: number;
+  /** Sees (and can fail) every gRPC call the API makes to Temporal. */
+  grpcCalls?: GrpcCalls;
 }
 
 /** Organization ids are unique per test: runs of parallel tests never share a list. */
@@ -143,18 +144,10 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const counter = options.countCalls;
   const connection = ApiConnection.lazy({
     address: config.temporal.address,
-    ...(counter && {
-      // Replacing the interceptors drops the SDK's retry interceptor: fine for counting calls.
-      interceptors: [
-        (callOptions, nextCall) => {
-          counter(callOptions.method_definition.path);
-          return nextCall(callOptions) as ReturnType<GrpcInterceptor>;
-        },
-      ],
-    }),
+    // Replacing the interceptors drops the SDK's retry interceptor: fine for counting calls.
+    ...(options.grpcCalls && { interceptors: [options.grpcCalls.interceptor] }),
   });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const seer = new SeerClient({
@@ -165,8 +158,9 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   const runs = new RunGateway({
     client: temporal,
     taskQueue: config.temporal.taskQueue,
-    syncWaitTimeoutMs: config.syncWaitTimeoutMs,
+    pageTokenKey: config.pageTokenKey,
     logger: testLogger,
+    ...(options.stalePollerMs === undefined ? {} : { stalePollerMs: options.stalePollerMs }),
   });
   const app = buildApp({ config, runs, seer, logger: testLogger });
   const server = await startServer(app, {

@@ -5,6 +5,7 @@ const prod = {
   SEER_SHARED_SECRET: 's3cret',
   SEER_URL: 'https://seer.internal',
   SEER_RUNS_API_TOKENS: '{"tok":[1]}',
+  SEER_RUNS_PAGE_TOKEN_KEY: 'a-page-token-key-of-32-characters',
 };
 
 describe('configuration from the environment', () => {
@@ -99,7 +100,7 @@ describe('configuration from the environment', () => {
     }
   });
 
-  it.each(['SEER_SHARED_SECRET', 'SEER_URL', 'SEER_RUNS_API_TOKENS'])(
+  it.each(['SEER_SHARED_SECRET', 'SEER_URL', 'SEER_RUNS_API_TOKENS', 'SEER_RUNS_PAGE_TOKEN_KEY'])(
     'requires %s in production',
     (name) => {
       const env: Record<string, string> = { ...prod };

@@ -1,5 +1,5 @@
 // Route plugin for the operations routes (no token, spec §3): liveness, readiness (Temporal
-// answers and a worker polls our task queue), Prometheus metrics and the OpenAPI document.
+// answers and a live worker polls our task queue), Prometheus metrics and the OpenAPI document.
 import type { FastifyPluginCallback } from 'fastify';
 import type { ApiMetrics } from '../metrics';
 import type { RunGateway } from '../../temporal/client/gateway';
@@ -26,11 +26,13 @@ export const opsRoutes: FastifyPluginCallback<OpsRoutesOptions> = (
   );
 
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const { temporal, pollers } = await runs.readiness();
+    const { temporal, pollers, stalePollers } = await runs.readiness();
+    // Temporal lists a dead worker's pollers for minutes: those whose last poll is old don't count.
+    const stale = stalePollers === 0 ? '' : ` (${stalePollers} stale pollers not counted)`;
     const missing = !temporal
       ? 'Temporal does not answer'
       : pollers === 0
-        ? `no worker polls the task queue "${runs.taskQueue}"`
+        ? `no worker polls the task queue "${runs.taskQueue}"${stale}`
         : null;
     if (missing !== null) {
       return reply.code(503).send({

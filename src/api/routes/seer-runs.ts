@@ -80,6 +80,7 @@ export const seerRunsRoutes: FastifyPluginCallback<SeerRunsRoutesOptions> = (app
           body: request.body,
           idempotencyKey: request.headers[IDEMPOTENCY_KEY_HEADER],
           startedBy: request.id,
+          arrivedAt: Date.now() - reply.elapsedTime,
           signal: gone.signal,
           log: request.log,
         }),

@@ -11,7 +11,8 @@ export interface RunGatewayConnectOptions {
   namespace: string;
   payloadKeys: readonly PayloadKey[];
   taskQueue: string;
-  syncWaitTimeoutMs: number;
+  /** SEER_RUNS_PAGE_TOKEN_KEY. */
+  pageTokenKey: string;
   logger: GatewayLog;
   /** The embedded worker's Client (src/temporal/embedded-worker.ts), for eager starts. */
   eagerClient?: Client | undefined;
@@ -35,7 +36,7 @@ export function connectRunGateway(options: RunGatewayConnectOptions): ConnectedG
       client,
       eagerClient: options.eagerClient,
       taskQueue: options.taskQueue,
-      syncWaitTimeoutMs: options.syncWaitTimeoutMs,
+      pageTokenKey: options.pageTokenKey,
       logger: options.logger,
     }),
     close: () => connection.close(),

@@ -1,5 +1,5 @@
-// Everything the API asks Temporal, behind one gateway: start a run and wait for it, wait for an
-// existing one, find one, list them, and is a worker there. Answers in domain outcomes only.
+// Everything the API asks Temporal, behind one gateway: start a run, wait for one, find one, list
+// them, and is a worker there. Answers in domain outcomes only, within each request's bound.
 import {
   WorkflowFailedError,
   WorkflowNotFoundError,
@@ -18,7 +18,7 @@ import type { MirrorOutcome, PendingWhy } from '../../domain/run-outcome';
 import type { seerRun } from '../../../workflows';
 import { SEER_RUN_WORKFLOW, startSeerRunWorkflow, type SeerRunMemo } from '../runs';
 import { ApiConnection } from './api-connection';
-import { executionOfRaw, listQuery, type ListFilter } from './list';
+import { dateOf, executionOfRaw, listQuery, type ListFilter } from './list';
 import { openPageToken, sealPageToken } from './page-token';
 import { bodySha256Of, failureOfClosedRun, runViewOf } from './run-view';
 
@@ -36,16 +36,26 @@ export type RunPage =
   /** The page token is not one this list handed out (or Temporal refused it). */
   | { kind: 'invalid_page_token' };
 
-export interface WaitOptions {
-  /** Ends the wait early: the HTTP client went away. */
+/**
+ * What bounds every call made for one HTTP request (spec §3: a POST answers within the sync wait of
+ * its arrival, whatever Temporal does).
+ */
+export interface RequestBound {
+  /** When the request must have its answer (ms since the epoch). */
+  deadline: number;
+  /**
+   * The request's one signal: aborted at the deadline with a TimeoutError, or earlier when the HTTP
+   * client goes away. The gateway adds one listener per call it makes and removes it afterwards.
+   */
   signal: AbortSignal;
   log?: GatewayLog;
 }
 
-export interface StartOptions extends WaitOptions {
-  /** Called when the server answered the start with its first workflow task (eager start). */
-  onEagerStart?: () => void;
-}
+/** How a start ended: sent (and the run exists), or the run's outcome already. */
+export type StartOutcome =
+  /** `eagerlyStarted`: the answer carried the first workflow task, so this start made the run. */
+  | { kind: 'started'; eagerlyStarted: boolean }
+  | Extract<MirrorOutcome, { kind: 'pending' | 'temporal_unavailable' }>;
 
 /** A read found Temporal unreachable or silent: answered 503 temporal_unavailable. */
 export class TemporalUnavailableError extends Error {
@@ -56,6 +66,12 @@ export class TemporalUnavailableError extends Error {
 const READY_WAIT_MS = 2_000;
 /** Bound on one describe/list/describeTaskQueue call: none of them long-polls. */
 const LOOKUP_TIMEOUT_MS = 5_000;
+/**
+ * A poller whose last poll is older than this is not counted (spec §3: /readyz answers 503 within
+ * 90 s of the last worker's death). Temporal lists a dead worker's pollers for minutes, and a live
+ * worker's idle poll is renewed about every 60 s (the server's long-poll expiry), hence 75 s.
+ */
+const STALE_POLLER_MS = 75_000;
 /**
  * How far the gRPC deadline of a wait sits past the wait itself. Temporal answers a history long
  * poll at once, empty, when its deadline is near (measured: under ~2 s left), and the SDK asks
@@ -74,8 +90,11 @@ export interface RunGatewayOptions {
   /** Its connection must be an ApiConnection: "unreachable" and "maybe started" differ (spec §3). */
   client: Client;
   taskQueue: string;
-  syncWaitTimeoutMs: number;
+  /** SEER_RUNS_PAGE_TOKEN_KEY: the HMAC key that seals the list's page tokens. */
+  pageTokenKey: string;
   logger: GatewayLog;
+  /** For tests: how old a poller's last poll may be and still count (default 75 s). */
+  stalePollerMs?: number;
   /**
    * A Client on the NativeConnection of a worker in this process (API_EMBEDDED_WORKER): starts go
    * through it with eager start, so the answer to the start carries the first workflow task.
@@ -88,7 +107,8 @@ export class RunGateway {
   readonly #eagerClient: Client | undefined;
   readonly #connection: ApiConnection;
   readonly #taskQueue: string;
-  readonly #syncWaitMs: number;
+  readonly #pageTokenKey: string;
+  readonly #stalePollerMs: number;
   readonly #logger: GatewayLog;
 
   constructor(options: RunGatewayOptions) {
@@ -101,7 +121,8 @@ export class RunGateway {
     this.#eagerClient = options.eagerClient;
     this.#connection = options.client.connection;
     this.#taskQueue = options.taskQueue;
-    this.#syncWaitMs = options.syncWaitTimeoutMs;
+    this.#pageTokenKey = options.pageTokenKey;
+    this.#stalePollerMs = options.stalePollerMs ?? STALE_POLLER_MS;
     this.#logger = options.logger;
   }
 
@@ -110,61 +131,84 @@ export class RunGateway {
   }
 
   /**
-   * Starts the run (or joins the one its UUID names) and waits until it closes or the sync wait
-   * ends. The run is `created` by this request when its result names input.started_by.
+   * Sends the run's start; when its UUID already names a run, that run is joined instead (spec §4).
+   * An error once the start may have reached Temporal is `pending`: the run may exist.
    */
-  async startAndWait(
-    input: SeerRunInput,
-    memo: SeerRunMemo,
-    { signal, log = this.#logger, onEagerStart }: StartOptions,
-  ): Promise<MirrorOutcome> {
-    const waitUntil = Date.now() + this.#syncWaitMs;
-    if (!(await this.#connection.reachable(Math.min(waitUntil, Date.now() + READY_WAIT_MS)))) {
+  async start(input: SeerRunInput, memo: SeerRunMemo, bound: RequestBound): Promise<StartOutcome> {
+    if (!(await this.#connection.reachable(Math.min(bound.deadline, Date.now() + READY_WAIT_MS)))) {
       return { kind: 'temporal_unavailable' };
     }
     const starter = this.#eagerClient ?? this.#client;
     try {
-      const started = await this.#bounded(
-        waitUntil,
-        signal,
+      const started = await this.#call(
+        bound,
         () =>
           startSeerRunWorkflow(starter, this.#taskQueue, input, memo, {
             requestEagerStart: starter === this.#eagerClient,
           }),
-        starter,
+        { client: starter },
       );
-      if (started.eagerlyStarted === true) onEagerStart?.();
+      return { kind: 'started', eagerlyStarted: started.eagerlyStarted === true };
     } catch (err) {
-      // The request may have reached Temporal: the run may exist, so the client gets its token.
-      log.warn({ err, run_uuid: input.run_uuid }, 'starting the run failed part-way');
-      return { kind: 'pending', runUuid: input.run_uuid, why: whyUnfinished(err, signal) };
+      (bound.log ?? this.#logger).warn(
+        { err, run_uuid: input.run_uuid },
+        'starting the run failed part-way',
+      );
+      return { kind: 'pending', runUuid: input.run_uuid, why: whyUnfinished(err, bound.signal) };
     }
-    // The wait goes through our own connection, where the deadline and abort signal apply.
-    return this.#wait(input.run_uuid, input.organization_id, input.started_by, waitUntil, {
-      signal,
-      log,
-    });
   }
 
-  /** Waits for an existing run, up to the sync wait; this request did not create it. */
+  /**
+   * Waits until the run closes or the request's bound ends. `startedBy`: the id of the request
+   * that may have created the run (its result names it then); null when this one did not.
+   */
   async wait(
     runUuid: string,
     organizationId: number,
-    { signal, log = this.#logger }: WaitOptions,
+    startedBy: string | null,
+    bound: RequestBound,
   ): Promise<MirrorOutcome> {
-    return this.#wait(runUuid, organizationId, null, Date.now() + this.#syncWaitMs, {
-      signal,
-      log,
-    });
+    // The wait goes through our own connection, where the deadline and abort signal apply.
+    const handle: WorkflowHandle<typeof seerRun> = this.#client.workflow.getHandle(runUuid);
+    try {
+      await this.#untilClosed(runUuid, bound);
+      const result = await this.#call(bound, () => handle.result());
+      return {
+        kind: 'live',
+        organizationId,
+        runUuid,
+        runId: result.run_id,
+        created: startedBy !== null && result.started_by === startedBy,
+      };
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) {
+        return { kind: 'failed', runUuid, failure: failureOfClosedRun(err.cause) };
+      }
+      const why = whyUnfinished(err, bound.signal);
+      if (why === 'error') {
+        (bound.log ?? this.#logger).warn({ err, run_uuid: runUuid }, 'waiting for the run failed');
+      }
+      return { kind: 'pending', runUuid, why };
+    }
   }
 
-  /** The run as GET shows it, or null when the UUID names no run of this organization. */
-  async find(runUuid: string, organizationId: number): Promise<FoundRun | null> {
-    await this.#ensureReachable();
+  /**
+   * The run as GET shows it, or null when the UUID names no run of this organization. Within the
+   * request's bound when one is given (a POST's lookups count against its sync wait).
+   */
+  async find(
+    runUuid: string,
+    organizationId: number,
+    bound?: RequestBound,
+  ): Promise<FoundRun | null> {
+    const deadline = Math.min(bound?.deadline ?? Infinity, Date.now() + LOOKUP_TIMEOUT_MS);
+    await this.#ensureReachable(deadline);
     let description: WorkflowExecutionDescription;
     try {
-      description = await this.#client.withDeadline(Date.now() + LOOKUP_TIMEOUT_MS, () =>
-        this.#client.workflow.getHandle(runUuid).describe(),
+      description = await this.#call(
+        bound,
+        () => this.#client.workflow.getHandle(runUuid).describe(),
+        { deadline },
       );
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return null;
@@ -188,9 +232,10 @@ export class RunGateway {
     pageToken: string | undefined,
   ): Promise<RunPage> {
     const query = listQuery(organizationId, filter);
-    const temporalToken = pageToken === undefined ? undefined : openPageToken(query, pageToken);
+    const temporalToken =
+      pageToken === undefined ? undefined : openPageToken(this.#pageTokenKey, query, pageToken);
     if (temporalToken === null) return { kind: 'invalid_page_token' };
-    await this.#ensureReachable();
+    await this.#ensureReachable(Date.now() + READY_WAIT_MS);
     const namespace = this.#client.options.namespace;
     let response: temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
     try {
@@ -218,15 +263,20 @@ export class RunGateway {
     return {
       kind: 'page',
       runs,
-      nextPageToken: next && next.length > 0 ? sealPageToken(query, next) : null,
+      nextPageToken:
+        next && next.length > 0 ? sealPageToken(this.#pageTokenKey, query, next) : null,
     };
   }
 
-  /** For /readyz: does Temporal answer, and how many workers poll our task queue. */
-  async readiness(): Promise<{ temporal: boolean; pollers: number }> {
+  /**
+   * For /readyz: does Temporal answer, and how many workers poll our task queue. A poller counts
+   * while its last poll is recent (STALE_POLLER_MS), read against our clock: skew of a few seconds
+   * only shifts when a dead worker stops counting.
+   */
+  async readiness(): Promise<{ temporal: boolean; pollers: number; stalePollers: number }> {
     const deadline = Date.now() + LOOKUP_TIMEOUT_MS;
     if (!(await this.#connection.reachable(Math.min(deadline, Date.now() + READY_WAIT_MS)))) {
-      return { temporal: false, pollers: 0 };
+      return { temporal: false, pollers: 0, stalePollers: 0 };
     }
     try {
       const answer = await this.#client.withDeadline(deadline, () =>
@@ -239,70 +289,86 @@ export class RunGateway {
           taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
         }),
       );
-      return { temporal: true, pollers: answer.pollers.length };
+      const freshSince = Date.now() - this.#stalePollerMs;
+      const pollers = answer.pollers.filter(
+        (poller) => (dateOf(poller.lastAccessTime)?.getTime() ?? 0) >= freshSince,
+      ).length;
+      return { temporal: true, pollers, stalePollers: answer.pollers.length - pollers };
     } catch (err) {
       this.#logger.warn({ err }, 'readiness: Temporal did not answer describeTaskQueue');
-      return { temporal: false, pollers: 0 };
-    }
-  }
-
-  /** `startedBy`: the id of the request that may have created the run (null: not this one). */
-  async #wait(
-    runUuid: string,
-    organizationId: number,
-    startedBy: string | null,
-    waitUntil: number,
-    { signal, log = this.#logger }: WaitOptions,
-  ): Promise<MirrorOutcome> {
-    const handle: WorkflowHandle<typeof seerRun> = this.#client.workflow.getHandle(runUuid);
-    try {
-      const result = await this.#bounded(waitUntil, signal, () => handle.result());
-      return {
-        kind: 'live',
-        organizationId,
-        runUuid,
-        runId: result.run_id,
-        created: startedBy !== null && result.started_by === startedBy,
-      };
-    } catch (err) {
-      if (err instanceof WorkflowFailedError) {
-        return { kind: 'failed', runUuid, failure: failureOfClosedRun(err.cause) };
-      }
-      const why = whyUnfinished(err, signal);
-      if (why === 'error') log.warn({ err, run_uuid: runUuid }, 'waiting for the run failed');
-      return { kind: 'pending', runUuid, why };
+      return { temporal: false, pollers: 0, stalePollers: 0 };
     }
   }
 
   /**
-   * Runs `fn` until `waitUntil` or until the HTTP client leaves, whichever is first, so no call it
-   * makes (the result long poll above all) outlives the request that asked. Both end it as a
-   * gRPC cancel; the deadline behind them only guards against a call that ignores the cancel.
+   * Long-polls the run's history until it holds the close event. Our own loop rather than the
+   * SDK's result(): each poll is one #call, so its abort listener is removed when the poll ends.
+   * result() polls again after every empty answer in one scope, and each poll leaves a listener
+   * (11 of them: MaxListenersExceededWarning) on the signal it was given.
    */
-  async #bounded<T>(
-    waitUntil: number,
-    clientGone: AbortSignal,
-    fn: () => Promise<T>,
-    client: Client = this.#client,
-  ): Promise<T> {
-    const waitOver = AbortSignal.timeout(Math.max(0, waitUntil - Date.now()));
-    return client.withAbortSignal(AbortSignal.any([waitOver, clientGone]), () =>
-      client.withDeadline(waitUntil + LONG_POLL_DEADLINE_MARGIN_MS, fn),
-    );
+  async #untilClosed(runUuid: string, bound: RequestBound): Promise<void> {
+    const request: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest = {
+      namespace: this.#client.options.namespace,
+      execution: { workflowId: runUuid },
+      skipArchival: true,
+      waitNewEvent: true,
+      historyEventFilterType:
+        temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+    };
+    for (;;) {
+      const page = await this.#call(bound, () =>
+        this.#connection.workflowService.getWorkflowExecutionHistory(request),
+      );
+      if ((page.history?.events?.length ?? 0) > 0) return;
+      // An empty page: the run moved on but is still open; the token resumes the poll.
+      request.nextPageToken = page.nextPageToken;
+    }
   }
 
-  async #ensureReachable(): Promise<void> {
-    if (!(await this.#connection.reachable(Date.now() + READY_WAIT_MS))) {
+  /**
+   * Runs `fn` (SDK calls) for a request, so none outlives it: cancelled when the request's signal
+   * aborts, the deadline behind it only a backstop for a call that ignores the cancel. The SDK
+   * adds an abort listener per gRPC call and never removes it, so `fn` gets a signal of its own,
+   * tied to the request's by a listener removed when `fn` ends.
+   */
+  async #call<T>(
+    bound: RequestBound | undefined,
+    fn: () => Promise<T>,
+    {
+      client = this.#client,
+      deadline = (bound?.deadline ?? Date.now()) + LONG_POLL_DEADLINE_MARGIN_MS,
+    }: { client?: Client; deadline?: number } = {},
+  ): Promise<T> {
+    if (bound === undefined) return client.withDeadline(deadline, fn);
+    const requestSignal = bound.signal;
+    const call = new AbortController();
+    const cancel = () => call.abort(requestSignal.reason);
+    requestSignal.addEventListener('abort', cancel, { once: true });
+    if (requestSignal.aborted) cancel();
+    try {
+      return await client.withAbortSignal(call.signal, () => client.withDeadline(deadline, fn));
+    } finally {
+      requestSignal.removeEventListener('abort', cancel);
+    }
+  }
+
+  async #ensureReachable(deadline: number): Promise<void> {
+    if (!(await this.#connection.reachable(Math.min(deadline, Date.now() + READY_WAIT_MS)))) {
       throw new TemporalUnavailableError('Temporal is not reachable');
     }
   }
 }
 
 /** Why a bounded start or wait ended without the run's result. */
-function whyUnfinished(err: unknown, clientGone: AbortSignal): PendingWhy {
-  if (clientGone.aborted) return 'client_gone';
+function whyUnfinished(err: unknown, requestSignal: AbortSignal): PendingWhy {
+  if (requestSignal.aborted) return isDeadline(requestSignal.reason) ? 'deadline' : 'client_gone';
   if (isGrpcCancelledError(err) || isGrpcDeadlineError(err)) return 'deadline';
   return 'error';
+}
+
+/** The request's signal aborts with a TimeoutError at its deadline (RequestBound). */
+function isDeadline(reason: unknown): boolean {
+  return reason instanceof Error && reason.name === 'TimeoutError';
 }
 
 function grpcCode(err: unknown): number | undefined {
@@ -312,8 +378,14 @@ function grpcCode(err: unknown): number | undefined {
   return undefined;
 }
 
+/** A lookup's failure: Temporal not answering in time (or at all) is TemporalUnavailableError. */
 function readFailure(err: unknown): unknown {
-  if (isGrpcDeadlineError(err) || grpcCode(err) === GrpcStatus.UNAVAILABLE) {
+  // CANCELLED: the request's bound ended the lookup before Temporal answered.
+  if (
+    isGrpcDeadlineError(err) ||
+    isGrpcCancelledError(err) ||
+    grpcCode(err) === GrpcStatus.UNAVAILABLE
+  ) {
     return new TemporalUnavailableError('Temporal did not answer in time', { cause: err });
   }
   return err;

@@ -9,7 +9,7 @@ import {
   type SearchAttributePair,
   type SerializationContext,
 } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import { google, temporal } from '@temporalio/proto';
 import { assertNever, SearchAttr, SeerRunStatus, type RunType } from '../../domain';
 import type { RunExecution } from './run-view';
 import { SEER_RUN_WORKFLOW } from '../runs';
@@ -93,7 +93,8 @@ export async function executionOfRaw(
   };
 }
 
-function dateOf(ts: RawExecution['startTime']): Date | undefined {
+/** A proto Timestamp as a Date (undefined when unset). */
+export function dateOf(ts: google.protobuf.ITimestamp | null | undefined): Date | undefined {
   if (!ts) return undefined;
   return new Date((ts.seconds?.toNumber() ?? 0) * 1000 + Math.floor((ts.nanos ?? 0) / 1_000_000));
 }
