@@ -167,7 +167,12 @@ describe('where the service listens and where the development credentials work (
   });
 
   it('listens on every interface with real credentials, and warns only about the fake Seer', () => {
-    const config = loadConfig({ ...real, HOST: '0.0.0.0', WORKER_METRICS_PORT: '9500' });
+    const config = loadConfig({
+      ...real,
+      HOST: '0.0.0.0',
+      WORKER_METRICS_PORT: '9500',
+      SEER_RUNS_PAGE_TOKEN_KEY: 'k'.repeat(32),
+    });
     expect(config.host).toBe('0.0.0.0');
     expect(config.worker.metricsBindAddress).toBe('0.0.0.0:9500');
     expect(config.apiTokens.has('dev-token')).toBe(false);
