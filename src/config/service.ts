@@ -32,8 +32,8 @@ export const DEV_TOKEN = 'dev-token';
 export const DEV_SEER_URL = 'http://127.0.0.1:9090';
 const DEV_API_TOKENS: ApiTokens = new Map([[DEV_TOKEN, { kind: 'all' }]]);
 /**
- * After its sync wait a POST may still look a run up (a reused key's describe), so the API's
- * sockets and its drain allow this much beyond SYNC_WAIT_TIMEOUT_MS.
+ * A POST answers within SYNC_WAIT_TIMEOUT_MS + 1 s of its arrival (spec §3); the API's sockets and
+ * its drain allow this much more, for a request that arrived just before the drain and a slow reader.
  */
 export const API_ANSWER_MARGIN_MS = 15_000;
 
