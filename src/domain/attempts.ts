@@ -8,10 +8,16 @@ export const START_SEER_RUN_ACTIVITY = 'startSeerRun';
 
 /**
  * The activity's second argument: requests earlier activities of the same run already sent (the
- * local first attempt, before retries moved to a regular activity).
+ * local first attempt, before retries moved to a regular activity), and when the heal window ends.
  */
 export interface AttemptsBefore {
   sent_before: number;
+  /**
+   * Epoch ms (the workflow's start + SEER_RUN_HEAL_WINDOW). After a transient answer the activity
+   * ends the run as retries_exhausted when the next request would go after it: the window is judged
+   * between attempts, never during one. Absent in arguments recorded by older workers.
+   */
+  heal_window_ends_at_ms?: number;
 }
 
 /**
