@@ -67,16 +67,18 @@ export type NextStep =
  */
 export function nextStepAfter(
   err: unknown,
-  at: { now_ms: number; window_ends_at_ms: number; sent_before: number },
+  at: { local: boolean; now_ms: number; window_ends_at_ms: number; sent_before: number },
 ): NextStep | typeof RETHROW {
   const cause = activityFailureOf(err);
   if (cause === undefined) return RETHROW;
   if (cause instanceof ApplicationFailure && isFailureReason(cause.type)) {
     return { kind: 'fail', failure: ownFailure(cause, cause.type) };
   }
-  const regular = err instanceof ActivityFailure;
+  // Local activities' failures may arrive wrapped too: only the caller knows which attempt it was.
+  const regular = !at.local;
   const serverGaveUp =
-    regular && (err.retryState === RetryState.TIMEOUT || cause instanceof TimeoutFailure);
+    err instanceof ActivityFailure &&
+    (err.retryState === RetryState.TIMEOUT || cause instanceof TimeoutFailure);
   if (regular && !serverGaveUp) return RETHROW;
   const lastAttempt = lastAttemptOf(cause);
   const details =

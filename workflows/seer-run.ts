@@ -106,6 +106,7 @@ async function attemptsInHealWindow(input: SeerRunInput, record: RunRecord): Pro
       return { kind: 'live', result };
     } catch (err) {
       const next = nextStepAfter(err, {
+        local: sentBefore === 0,
         now_ms: workflowNow(),
         window_ends_at_ms,
         sent_before: sentBefore,

@@ -259,15 +259,8 @@ describe('nextStepAfter: the heal window is judged between attempts', () => {
   );
   const afterZeroDelay = transient({ attempt: 3, seer_status: 503, next_retry_delay_ms: 4_000 });
 
-  it.each<
-    [
-      string,
-      unknown,
-      { now_ms: number; window_ends_at_ms: number },
-      number,
-      NextStep | typeof RETHROW,
-    ]
-  >([
+  type Clock = { now_ms: number; window_ends_at_ms: number };
+  it.each<[string, unknown, Clock, sentBefore: number, NextStep | typeof RETHROW]>([
     [
       'the activity ended the run at the window (it logged it)',
       wrapped(byActivity, RetryState.NON_RETRYABLE_FAILURE),
@@ -297,6 +290,20 @@ describe('nextStepAfter: the heal window is judged between attempts', () => {
       inside,
       0,
       { kind: 'retry', delay_ms: 1_000, sent_before: 1 },
+    ],
+    [
+      'local attempt cut by its limit, as the SDK delivers it (wrapped, retry state TIMEOUT)',
+      wrapped(timeout(TimeoutType.START_TO_CLOSE), RetryState.TIMEOUT),
+      inside,
+      0,
+      { kind: 'retry', delay_ms: 1_000, sent_before: 1 },
+    ],
+    [
+      'local transient answer, wrapped (maximum attempts reached: its one try)',
+      wrapped(rateLimited, RetryState.MAXIMUM_ATTEMPTS_REACHED),
+      inside,
+      0,
+      { kind: 'retry', delay_ms: 2_000, sent_before: 1 },
     ],
     [
       'local attempt cut by its limit with the window ending before the next one',
@@ -335,6 +342,8 @@ describe('nextStepAfter: the heal window is judged between attempts', () => {
     ],
     ['a plain Error (a bug)', new Error('boom'), inside, 0, RETHROW],
   ])('%s', (_case, err, clock, sentBefore, expected) => {
-    expect(nextStepAfter(err, { ...clock, sent_before: sentBefore })).toEqual(expected);
+    // As the workflow calls it: the local attempt is the one with nothing sent before it.
+    const at = { ...clock, sent_before: sentBefore, local: sentBefore === 0 };
+    expect(nextStepAfter(err, at)).toEqual(expected);
   });
 });
