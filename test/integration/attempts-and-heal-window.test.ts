@@ -130,7 +130,7 @@ describe('the heal window never cuts an attempt short', () => {
 
   it('when that attempt fails too, the run is FAILED retries_exhausted with the true attempts and status', async () => {
     const run = await runWith(
-      [{ status: 503 }, { status: 503, delay_ms: 2_500 }],
+      [{ status: 503 }, { status: 503, delay_ms: 3_500 }],
       explorer({ heal_window_ms: 3_000 }),
     );
     expect(run.failure?.type).toBe('retries_exhausted');
