@@ -46,7 +46,7 @@ export interface RunAttemptsSource {
   /** The run's memo as read back: untrusted values. */
   memo: { [K in keyof RunMemo]?: unknown } | null | undefined;
   closed: boolean;
-  /** Absent for a list item, which has only the memo, and when no attempt is pending. */
+  /** From describe() (GET, and the list for open runs still counting); absent when none is pending. */
   pending?: PendingSeerAttempt | null;
 }
 

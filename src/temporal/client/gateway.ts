@@ -20,7 +20,13 @@ import { SEER_RUN_WORKFLOW, startSeerRunWorkflow, type SeerRunMemo } from '../ru
 import { ApiConnection } from './api-connection';
 import { executionOfRaw, listQuery, type ListFilter } from './list';
 import { openPageToken, sealPageToken } from './page-token';
-import { bodySha256Of, failureOfClosedRun, runViewOf } from './run-view';
+import {
+  bodySha256Of,
+  failureOfClosedRun,
+  runViewOf,
+  type PendingActivity,
+  type RunExecution,
+} from './run-view';
 
 /** The gateway logs only warnings; a pino or Fastify logger (or a child of one) fits. */
 export type GatewayLog = Pick<BaseLogger, 'warn'>;
@@ -56,6 +62,8 @@ export class TemporalUnavailableError extends Error {
 const READY_WAIT_MS = 2_000;
 /** Bound on one describe/list/describeTaskQueue call: none of them long-polls. */
 const LOOKUP_TIMEOUT_MS = 5_000;
+/** Open runs of one list page described at a time (for their pending attempt). */
+const LIST_DESCRIBE_CONCURRENCY = 16;
 /**
  * How far the gRPC deadline of a wait sits past the wait itself. Temporal answers a history long
  * poll at once, empty, when its deadline is near (measured: under ~2 s left), and the SDK asks
@@ -209,11 +217,18 @@ export class RunGateway {
       throw readFailure(err);
     }
     const converter = this.#client.options.loadedDataConverter;
-    const runs = await Promise.all(
-      response.executions.map(async (raw) =>
-        runViewOf(await executionOfRaw(raw, converter, namespace), null),
-      ),
+    const executions = await Promise.all(
+      response.executions.map((raw) => executionOfRaw(raw, converter, namespace)),
     );
+    const runs: SeerRunView[] = [];
+    for (let i = 0; i < executions.length; i += LIST_DESCRIBE_CONCURRENCY) {
+      const batch = executions.slice(i, i + LIST_DESCRIBE_CONCURRENCY);
+      runs.push(
+        ...(await Promise.all(
+          batch.map(async (run) => runViewOf(run, await this.#pendingOfOpen(run))),
+        )),
+      );
+    }
     const next = response.nextPageToken;
     return {
       kind: 'page',
@@ -289,6 +304,23 @@ export class RunGateway {
     return client.withAbortSignal(AbortSignal.any([waitOver, clientGone]), () =>
       client.withDeadline(waitUntil + LONG_POLL_DEADLINE_MARGIN_MS, fn),
     );
+  }
+
+  /**
+   * A list item has no pending activities, and an open run's attempts count its pending one
+   * (src/domain/attempts.ts): one describe per open run still counting, so the list and GET agree.
+   * Closed runs and runs that recorded their total need none; a failed describe counts the memo.
+   */
+  async #pendingOfOpen(run: RunExecution): Promise<PendingActivity[] | null> {
+    if (run.closeTime !== undefined || typeof run.memo?.attempts === 'number') return null;
+    try {
+      const description = await this.#client.withDeadline(Date.now() + LOOKUP_TIMEOUT_MS, () =>
+        this.#client.workflow.getHandle(run.workflowId).describe(),
+      );
+      return description.raw.pendingActivities ?? null;
+    } catch {
+      return null;
+    }
   }
 
   async #ensureReachable(): Promise<void> {
