@@ -14,6 +14,7 @@ import {
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 // The domain's zod-free modules only: zod would add megabytes to the bundle every worker loads.
+import { LOCAL_ATTEMPT_LIMIT_MS } from '../src/domain/attempts';
 import { MAX_RETRY_DELAY_MS, SEER_RETRY } from '../src/domain/retry-delay';
 import { FollowUp, runTypeSpec, type RunType } from '../src/domain/run-types';
 import { FAILURE_REASONS, FailureReason, type SeerRunResult } from '../src/domain/seer-run';
@@ -40,14 +41,6 @@ const SEER_RETRY_POLICY = {
 
 /** The Seer client times out first, so an attempt ends as a classified answer, not a Temporal timeout. */
 const ATTEMPT_TIMEOUT_MARGIN_MS = 5_000;
-
-/**
- * How long the local first attempt may take. A local activity holds its run's workflow task slot
- * while it waits on Seer, so a hung Seer could stall every run on the worker; after this it hands
- * over to a regular activity (no slot held) with the full SEER_REQUEST_TIMEOUT_MS. Its request
- * still counts: Seer may have it, and the retry reuses the same idempotency key.
- */
-const LOCAL_ATTEMPT_LIMIT_MS = 3_000;
 
 /** Marks histories made since the first attempt became a local activity (older ones replay as before). */
 const LOCAL_FIRST_ATTEMPT = 'local-first-attempt';
@@ -120,7 +113,12 @@ async function attemptsInHealWindow(input: SeerRunInput, record: RunRecord): Pro
   }
 }
 
-/** The first attempt gets one short try; retries go to a regular activity. */
+/**
+ * The first attempt gets one short try (LOCAL_ATTEMPT_LIMIT_MS): a local activity holds its run's
+ * workflow task slot while it waits on Seer, so a hung Seer could stall every run on the worker.
+ * Then a regular activity (no slot held) retries with the full SEER_REQUEST_TIMEOUT_MS; the cut
+ * request still counts (Seer may have it, and the retry reuses the same idempotency key).
+ */
 function localAttemptOptions(input: SeerRunInput): LocalActivityOptions {
   return {
     startToCloseTimeout: Math.min(

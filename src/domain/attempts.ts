@@ -7,6 +7,13 @@ import type { RunMemo } from './seer-run';
 export const START_SEER_RUN_ACTIVITY = 'startSeerRun';
 
 /**
+ * How long the local first attempt may take before it hands over to a regular activity: the most a
+ * hung Seer can hold a run's workflow task slot (workflows/seer-run.ts), so the most it can delay a
+ * healthy run on the same worker (the hung_seer drill checks it).
+ */
+export const LOCAL_ATTEMPT_LIMIT_MS = 3_000;
+
+/**
  * The activity's second argument: requests earlier activities of the same run already sent (the
  * local first attempt, before retries moved to a regular activity), and when the heal window ends.
  */

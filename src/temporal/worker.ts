@@ -34,7 +34,7 @@ export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Prom
     activities: createActivities({ seer: options.seer, logger: options.logger }),
     shutdownGraceTime: options.shutdownGraceMs ?? 30_000,
     // A run holds its workflow task slot while its local first attempt waits on Seer (at most
-    // LOCAL_ATTEMPT_LIMIT_MS, workflows/seer-run.ts): the SDK's default of 40 slots would cap a
+    // LOCAL_ATTEMPT_LIMIT_MS, src/domain/attempts.ts): the SDK's default of 40 slots would cap a
     // worker at 40 first attempts in flight.
     maxConcurrentWorkflowTaskExecutions: options.workflowTaskSlots ?? 200,
     maxConcurrentLocalActivityExecutions: 200,
