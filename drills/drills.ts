@@ -47,7 +47,7 @@ export const FULL: DrillSize = {
   poisonHung: 20,
   retryAfterZero: 20,
   healWindowRace: 10,
-  hungSeer: 250,
+  hungSeer: 200,
   hungHealthy: 50,
   storm: 50,
   load: 1000,
