@@ -1,7 +1,8 @@
 // Activity `startSeerRun` (START_SEER_RUN_ACTIVITY): validates the run's input, asks Seer to create
 // the run, and turns the client's typed outcome into a result or a Temporal failure (the decision
-// table's last step; src/seer/outcome-failure.ts reads the outcome). Its second argument, what
-// earlier activities of the run sent, is recorded in history: it accepts every recorded form.
+// table's last step; src/seer/outcome-failure.ts reads the outcome). After a transient answer it
+// picks the next delay and judges the heal window, between attempts only. Its second argument
+// (what earlier activities sent, the window's end) is recorded in history: it accepts every form.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import {
@@ -9,6 +10,7 @@ import {
   FailureReason,
   requestNumber,
   requestSchemaFor,
+  retryDelayMs,
   TRANSIENT_FAILURE_TYPE,
   type RecordedAttemptsBefore,
   type RunType,
@@ -42,6 +44,7 @@ export function createStartSeerRun(deps: { seer: SeerRunStarter; logger: Logger 
     before?: RecordedAttemptsBefore,
   ): Promise<StartSeerRunResult> {
     const attempt = requestNumber(Context.current().info.attempt, before);
+    const windowEnd = typeof before === 'object' ? before.heal_window_ends_at_ms : undefined;
     const log = deps.logger.child({
       run_uuid: input.run_uuid,
       type: input.type,
@@ -49,16 +52,31 @@ export function createStartSeerRun(deps: { seer: SeerRunStarter; logger: Logger 
       project_id: input.project_id,
       attempt,
     });
+    // A retry the server scheduled on its own (after an attempt timed out: a worker died) may land
+    // past the window; the delays this activity sets never do. Such a retry sends nothing.
+    if (windowEnd !== undefined && Context.current().info.attempt > 1 && Date.now() > windowEnd) {
+      log.error(
+        { status: 'FAILED', reason: FailureReason.retries_exhausted },
+        'the heal window ended before this retry',
+      );
+      throw ApplicationFailure.nonRetryable(
+        'Seer did not create the run within the heal window',
+        FailureReason.retries_exhausted,
+        { attempt: attempt - 1, seer_status: null } satisfies SeerAttemptDetails,
+      );
+    }
     const request = requestSchemaFor(input.type).safeParse(input.request);
     if (!request.success) {
       log.error(
         { status: 'FAILED', reason: FailureReason.invalid_payload },
         'run input fails its schema',
       );
+      // Nothing went to Seer: the run's count is what earlier attempts sent (none: the input is
+      // checked before the first request, and it never changes).
       throw ApplicationFailure.nonRetryable(
         `the run's request fails the ${input.type} schema: ${request.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
         FailureReason.invalid_payload,
-        { attempt, seer_status: null } satisfies SeerAttemptDetails,
+        { attempt: attempt - 1, seer_status: null } satisfies SeerAttemptDetails,
       );
     }
     const outcome = await deps.seer.startRun({
@@ -86,23 +104,34 @@ export function createStartSeerRun(deps: { seer: SeerRunStarter; logger: Logger 
           seer_status: failed.seerStatus,
         } satisfies SeerAttemptDetails);
       case 'transient': {
-        const nextRetryDelay = failed.nextRetryDelayMs;
+        const nextRetryDelay = retryDelayMs(attempt, failed.retryAfterMs);
+        const details: SeerAttemptDetails = {
+          attempt,
+          seer_status: failed.seerStatus,
+          next_retry_delay_ms: nextRetryDelay,
+        };
+        if (windowEnd !== undefined && Date.now() + nextRetryDelay > windowEnd) {
+          log.error(
+            { status: 'FAILED', reason: FailureReason.retries_exhausted, ...failed.logFields },
+            'Seer did not create the run within the heal window',
+          );
+          throw ApplicationFailure.nonRetryable(
+            `Seer did not create the run within the heal window: ${failed.message}`,
+            FailureReason.retries_exhausted,
+            details,
+          );
+        }
         log.warn(
           { status: 'PENDING', ...failed.logFields, next_retry_delay_ms: nextRetryDelay },
           'Seer is unavailable; the attempt will be retried',
         );
+        // Always explicit: the server then waits exactly this long, whatever the policy's interval.
         throw ApplicationFailure.create({
           message: failed.message,
           type: TRANSIENT_FAILURE_TYPE,
           nonRetryable: false,
-          details: [
-            {
-              attempt,
-              seer_status: failed.seerStatus,
-              ...(nextRetryDelay === undefined ? {} : { next_retry_delay_ms: nextRetryDelay }),
-            } satisfies SeerAttemptDetails,
-          ],
-          ...(nextRetryDelay === undefined ? {} : { nextRetryDelay }),
+          details: [details],
+          nextRetryDelay,
         });
       }
       default:

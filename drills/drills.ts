@@ -1,14 +1,19 @@
 // The fault drills: each breaks one part of the stack while runs are in flight and then counts,
 // through the API, that every run it asked for ended LIVE or FAILED, once. Sizes scale for CI.
+// Drills in OWN_STACK need a stack with other settings (a short heal window).
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { runUuidFor } from '../src/api/idempotency';
-import { SeerRoute } from '../src/domain';
+import { LOCAL_ATTEMPT_LIMIT_MS, SeerRoute } from '../src/domain';
 import { driveRun, pool, post, type RunOutcome, type RunRequest } from './client';
 import { tally, type DrillResult } from './ledger';
-import { DRILL_TOKEN, type DrillStack } from './stack';
+import { DRILL_TOKEN, type DrillStack, type DrillStackOptions } from './stack';
 
 const CHAT = SeerRoute.explorerChat;
+// Poisoned and hung runs get routes of their own: the fake Seer's scripted answers are queued per
+// route, so healthy explorer runs sent at the same time never take one of theirs.
+const FEATURE = SeerRoute.featureRun;
+const ASSISTED = SeerRoute.assistedQueryStart;
 
 export interface DrillSize {
   /** Runs in flight for the worker-kill drill. */
@@ -18,6 +23,14 @@ export interface DrillSize {
   outageSeconds: number;
   slow: number;
   poisonHealthy: number;
+  /** Runs hung on Seer during the poison drill. */
+  poisonHung: number;
+  retryAfterZero: number;
+  /** Runs of each kind (made LIVE by a late attempt, still failing) in heal_window_race. */
+  healWindowRace: number;
+  /** Runs whose first request hangs, and healthy runs measured with and without them. */
+  hungSeer: number;
+  hungHealthy: number;
   storm: number;
   load: number;
   loadConcurrency: number;
@@ -31,6 +44,11 @@ export const FULL: DrillSize = {
   outageSeconds: 20,
   slow: 20,
   poisonHealthy: 50,
+  poisonHung: 20,
+  retryAfterZero: 20,
+  healWindowRace: 10,
+  hungSeer: 200,
+  hungHealthy: 50,
   storm: 50,
   load: 1000,
   loadConcurrency: 64,
@@ -44,6 +62,11 @@ export const CI: DrillSize = {
   outageSeconds: 6,
   slow: 5,
   poisonHealthy: 10,
+  poisonHung: 4,
+  retryAfterZero: 5,
+  healWindowRace: 3,
+  hungSeer: 10,
+  hungHealthy: 10,
   storm: 10,
   load: 150,
   loadConcurrency: 16,
@@ -52,14 +75,76 @@ export const CI: DrillSize = {
 
 let nextOrg = 9_000 + Math.floor(Math.random() * 1_000) * 100;
 
-function explorerRuns(count: number, tag: string): RunRequest[] {
+function runsOf(
+  count: number,
+  tag: string,
+  body: (i: number) => Record<string, unknown>,
+): RunRequest[] {
   const org = nextOrg++;
   return Array.from({ length: count }, (_, i) => ({
     org,
     key: `${tag}-${i}-${randomUUID()}`,
-    body: { type: 'explorer', project_id: 1, request: { query: `${tag} run ${i}` } },
+    body: body(i),
   }));
 }
+
+const explorerRuns = (count: number, tag: string) =>
+  runsOf(count, tag, (i) => ({
+    type: 'explorer',
+    project_id: 1,
+    request: { query: `${tag} run ${i}` },
+  }));
+
+const featureRuns = (count: number, tag: string) =>
+  runsOf(count, tag, (i) => ({
+    type: 'feature_run',
+    request: { feature_id: 'summaries', payload: { run: i } },
+  }));
+
+const assistedRuns = (count: number, tag: string) =>
+  runsOf(count, tag, (i) => ({
+    type: 'assisted_query',
+    request: {
+      org_slug: 'acme',
+      project_ids: [1],
+      natural_language_query: `${tag} run ${i}`,
+      strategy: 'issues',
+    },
+  }));
+
+/** Settings a drill needs that the shared stack does not have: it gets a stack of its own. */
+export const OWN_STACK: Partial<Record<string, DrillStackOptions>> = {
+  // Short enough that a run's retries reach its end within seconds.
+  heal_window_race: { healWindow: '8s' },
+};
+const HEAL_WINDOW_RACE_MS = 8_000;
+
+/** Runs `runs` as a product client would, 16 at a time; each one's wall time to its last answer. */
+async function timedRuns(stack: DrillStack, runs: RunRequest[]): Promise<number[]> {
+  return pool(runs, 16, async (run) => {
+    const started = performance.now();
+    await driveRun(stack.apiUrl, run, Date.now() + 60_000);
+    return performance.now() - started;
+  });
+}
+
+function p99(latencies: number[]): number {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? 0);
+}
+
+/** Healthy runs' p99 beside trouble, against their p99 alone: more than one short attempt is a fault. */
+function latencyNotes(what: string, alone: number[], beside: number[]): string[] {
+  const delay = p99(beside) - p99(alone);
+  return [
+    `healthy p99 ${p99(beside)} ms beside ${what}, ${p99(alone)} ms without`,
+    ...(delay > LOCAL_ATTEMPT_LIMIT_MS
+      ? [`${what} delayed healthy runs by ${delay} ms, more than one short attempt`]
+      : []),
+  ];
+}
+
+const keysOf = (runs: RunRequest[]) => new Set(runs.map((r) => runUuidFor(r.org, r.key)));
 
 const sameRunIds = (outcomes: RunOutcome[]) =>
   outcomes.every((o) => o.runIds.every((id) => id === o.runIds[0]));
@@ -193,24 +278,136 @@ export const DRILLS: Record<string, Drill> = {
       { status: 404 },
       { status: 302, headers: { location: '/x' } },
     ];
-    const poisoned = explorerRuns(poison.length, 'poison');
-    // Poisoned runs go first, one at a time, so each takes its own scripted answer.
-    await stack.seer.queueFaults(CHAT, poison);
-    const poisonOutcomes: RunOutcome[] = [];
-    for (const run of poisoned)
-      poisonOutcomes.push(await driveRun(stack.apiUrl, run, Date.now() + 30_000));
+    const alone = explorerRuns(size.poisonHealthy, 'healthy-alone');
+    const aloneMs = await timedRuns(stack, alone);
+    // Poisoned answers, hung Seer calls and healthy runs, all at once.
+    const poisoned = featureRuns(poison.length, 'poison');
+    const hung = assistedRuns(size.poisonHung, 'poison-hung');
     const healthy = explorerRuns(size.poisonHealthy, 'healthy');
-    await pool(healthy, 16, (run) => driveRun(stack.apiUrl, run, Date.now() + 30_000));
+    await stack.seer.queueFaults(FEATURE, poison);
+    await stack.seer.queueFaults(
+      ASSISTED,
+      hung.map(() => ({ hang: true as const })),
+    );
+    const [poisonOutcomes, , healthyMs] = await Promise.all([
+      pool(poisoned, poisoned.length, (run) => driveRun(stack.apiUrl, run, Date.now() + 30_000)),
+      pool(hung, hung.length, (run) => driveRun(stack.apiUrl, run, Date.now() + 90_000)),
+      timedRuns(stack, healthy),
+    ]);
     const requests = await stack.seer.requests();
     const extra = poisoned.filter(
       (r) => requests.filter((q) => q.key === runUuidFor(r.org, r.key)).length !== 1,
     );
     const not502 = poisonOutcomes.filter((o) => o.final.status !== 502).length;
-    return finish(stack, 'poison_answers', [...poisoned, ...healthy], started, earlier, {
+    return finish(
+      stack,
+      'poison_answers',
+      [...poisoned, ...hung, ...alone, ...healthy],
+      started,
+      earlier,
+      {
+        latenciesMs: healthyMs,
+        notes: [
+          ...(extra.length ? [`${extra.length} poisoned runs sent more than one request`] : []),
+          ...(not502 ? [`${not502} poisoned runs did not answer 502`] : []),
+          ...latencyNotes('poisoned and hung Seer answers', aloneMs, healthyMs),
+        ],
+      },
+    );
+  },
+
+  async retry_after_zero(stack, size, earlier) {
+    const started = Date.now();
+    const runs = explorerRuns(size.retryAfterZero, 'retry-after-zero');
+    // Two refusals a run asking for no wait at all (0, then a date in the past), then Seer heals.
+    await stack.seer.queueFaults(
+      CHAT,
+      runs.flatMap(() => [
+        { status: 503, headers: { 'retry-after': '0' } },
+        { status: 503, headers: { 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' } },
+      ]),
+    );
+    await pool(runs, runs.length, (run) => driveRun(stack.apiUrl, run, Date.now() + 60_000));
+    const requests = await stack.seer.requests();
+    const gaps = [...keysOf(runs)].flatMap((key) => {
+      const times = requests
+        .filter((q) => q.key === key)
+        .map((q) => q.at)
+        .sort((a, b) => a - b);
+      return times.slice(1).map((t, i) => t - times[i]!);
+    });
+    const tight = gaps.filter((gap) => gap < 1_000).length;
+    return finish(stack, 'retry_after_zero', runs, started, earlier, {
       notes: [
-        ...(extra.length ? [`${extra.length} poisoned runs sent more than one request`] : []),
-        ...(not502 ? [`${not502} poisoned runs did not answer 502`] : []),
+        `shortest gap between two requests of a run: ${Math.min(...gaps)} ms`,
+        ...(tight
+          ? [`${tight} retries came less than 1 s after the last request (tight loop)`]
+          : []),
       ],
+    });
+  },
+
+  async heal_window_race(stack, size, earlier) {
+    const started = Date.now();
+    // Each run's second request goes 1.5 s before its window (8 s) ends and takes 2.5 s: Seer
+    // creates the run after the window for one group and still fails for the other.
+    const retryAfter = String((HEAL_WINDOW_RACE_MS - 1_500) / 1_000);
+    const late = explorerRuns(size.healWindowRace, 'heal-race-live');
+    const failing = assistedRuns(size.healWindowRace, 'heal-race-failed');
+    await stack.seer.queueFaults(CHAT, [
+      ...late.map(() => ({ status: 503, headers: { 'retry-after': retryAfter } })),
+      ...late.map(() => ({ delay_ms: 2_500 })),
+    ]);
+    await stack.seer.queueFaults(ASSISTED, [
+      ...failing.map(() => ({ status: 503, headers: { 'retry-after': retryAfter } })),
+      ...failing.map(() => ({ status: 503, delay_ms: 2_500 })),
+    ]);
+    const runs = [...late, ...failing];
+    const outcomes = await pool(runs, runs.length, (run) =>
+      driveRun(stack.apiUrl, run, Date.now() + 60_000),
+    );
+    const seerRuns = await stack.seer.runs();
+    const failingKeys = keysOf(failing);
+    const behindFailed = seerRuns.filter((r) => failingKeys.has(r.key)).length;
+    const lateNotLive = outcomes
+      .slice(0, late.length)
+      .filter((o) => o.final.status !== 200 && o.final.status !== 201).length;
+    return finish(stack, 'heal_window_race', runs, started, earlier, {
+      notes: [
+        ...(behindFailed ? [`${behindFailed} FAILED runs have a Seer run behind them`] : []),
+        ...(lateNotLive
+          ? [`${lateNotLive} runs Seer created after the window did not answer LIVE`]
+          : []),
+      ],
+    });
+  },
+
+  async hung_seer(stack, size, earlier) {
+    const started = Date.now();
+    const alone = explorerRuns(size.hungHealthy, 'hung-alone');
+    const aloneMs = await timedRuns(stack, alone);
+    const hung = assistedRuns(size.hungSeer, 'hung');
+    await stack.seer.queueFaults(
+      ASSISTED,
+      hung.map(() => ({ hang: true as const })),
+    );
+    const hungKeys = keysOf(hung);
+    const driving = pool(hung, hung.length, (run) =>
+      driveRun(stack.apiUrl, run, Date.now() + 120_000),
+    );
+    // Healthy runs go once every hung request is waiting on Seer.
+    await waitFor(
+      async () =>
+        (await stack.seer.requests()).filter((q) => q.key && hungKeys.has(q.key)).length >=
+        hung.length,
+      60_000,
+    );
+    const healthy = explorerRuns(size.hungHealthy, 'hung-healthy');
+    const healthyMs = await timedRuns(stack, healthy);
+    await driving;
+    return finish(stack, 'hung_seer', [...hung, ...alone, ...healthy], started, earlier, {
+      latenciesMs: healthyMs,
+      notes: latencyNotes(`${hung.length} hung Seer calls`, aloneMs, healthyMs),
     });
   },
 

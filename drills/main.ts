@@ -2,7 +2,7 @@
 // JSON in drills/results/latest.json. `--ci` runs the small sizes; `--only a,b` picks drills.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CI, DRILLS, FULL } from './drills';
+import { CI, DRILLS, FULL, OWN_STACK } from './drills';
 import type { DrillResult } from './ledger';
 import { startDrillStack } from './stack';
 
@@ -56,9 +56,15 @@ async function main(): Promise<void> {
     for (const [name, drill] of Object.entries(DRILLS)) {
       if (only && !only.includes(name)) continue;
       process.stdout.write(`running ${name}...\n`);
-      const result = await drill(stack, size, earlier);
-      results.push(result);
-      process.stdout.write(`  ${JSON.stringify(result)}\n`);
+      const own = OWN_STACK[name];
+      const ownStack = own ? await startDrillStack(own) : undefined;
+      try {
+        const result = await drill(ownStack ?? stack, size, ownStack ? new Set() : earlier);
+        results.push(result);
+        process.stdout.write(`  ${JSON.stringify(result)}\n`);
+      } finally {
+        await ownStack?.close();
+      }
     }
   } finally {
     await stack.close();

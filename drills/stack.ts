@@ -14,6 +14,8 @@ export interface DrillStackOptions {
   seerLatencyMs?: number;
   syncWaitTimeoutMs?: number;
   seerRequestTimeoutMs?: number;
+  /** SEER_RUN_HEAL_WINDOW (default 24h); heal_window_race runs on a stack with a short one. */
+  healWindow?: string;
   /** Prebundled workflow code (tests pass the suite's bundle); bundled once at start when absent. */
   workflowBundlePath?: string;
 }
@@ -53,6 +55,7 @@ export async function startDrillStack(options: DrillStackOptions = {}): Promise<
     SEER_RUN_MIRROR_ORGS: '*',
     SYNC_WAIT_TIMEOUT_MS: String(options.syncWaitTimeoutMs ?? 5_000),
     SEER_REQUEST_TIMEOUT_MS: String(options.seerRequestTimeoutMs ?? 3_000),
+    ...(options.healWindow ? { SEER_RUN_HEAL_WINDOW: options.healWindow } : {}),
     WORKER_SHUTDOWN_GRACE_MS: '5000',
     FAKE_SEER_CONTROL: '1',
     FAKE_SEER_LATENCY_MS: String(options.seerLatencyMs ?? 0),

@@ -18,7 +18,7 @@ import { createSeerRunsWorker } from '../src/temporal/worker';
 
 const OUT = join(__dirname, '../test/fixtures/histories');
 /** Prefix of this recording: keep older ones, they guard the patched() branches. */
-const VERSION = process.argv[2] ?? 'v2-local-first-attempt';
+const VERSION = process.argv[2] ?? 'v3-heal-window-between-attempts';
 const SECRET = 'record-secret';
 
 function input(overrides: Partial<SeerRunInput>): SeerRunInput {
@@ -82,6 +82,15 @@ async function main(): Promise<void> {
           { status: 429, headers: { 'retry-after': '1' } },
         ]),
       input({}),
+    ],
+    [
+      'failed-retries-exhausted',
+      () =>
+        fake.queueFaults(
+          SeerRoute.explorerChat,
+          Array.from({ length: 10 }, () => ({ status: 503 })),
+        ),
+      input({ heal_window_ms: 2_500 }),
     ],
     [
       'failed-unsupported-type',

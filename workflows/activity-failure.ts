@@ -4,10 +4,11 @@
 //
 // The shapes: a local activity's failure arrives as is (an ApplicationFailure from the activity,
 // or a TimeoutFailure); a regular activity's arrives wrapped in an ActivityFailure whose cause is
-// the activity's own failure. The heal window running out is either the server failing the
-// activity with its last failure once the next retry would land past the window (retryState
-// TIMEOUT) or a schedule-to-close timeout while an attempt was still running (a TimeoutFailure,
-// whose cause is the last failure when there is one).
+// the activity's own failure. Since the heal window is judged between attempts (`nextStepAfter`),
+// the activity itself ends the run at the window (a retries_exhausted failure); the server giving
+// up (retry state TIMEOUT, a schedule-to-close timeout) is only a backstop, and the workflow still
+// checks the window's end before reading it as retries_exhausted. `runFailureOf` and
+// `retryAfterFirstAttempt` read the histories recorded before that (the patched() branches).
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -15,6 +16,7 @@ import {
   TemporalFailure,
   TimeoutFailure,
 } from '@temporalio/common';
+import { retryDelayMs } from '../src/domain/retry-delay';
 import {
   FailureReason,
   isFailureReason,
@@ -33,18 +35,67 @@ export const RETHROW = 'rethrow';
 export function runFailureOf(err: unknown): RunFailure | typeof RETHROW {
   const cause = activityFailureOf(err);
   if (cause instanceof ApplicationFailure && isFailureReason(cause.type)) {
-    return { ...fromLastAttempt(cause.type, cause), message: cause.message };
+    return ownFailure(cause, cause.type);
   }
   const healWindowOver = err instanceof ActivityFailure && err.retryState === RetryState.TIMEOUT;
   if (cause instanceof TimeoutFailure || healWindowOver) {
-    const last = cause instanceof TimeoutFailure ? cause.cause : cause;
-    const lastAttempt = last instanceof ApplicationFailure ? last : undefined;
+    const lastAttempt = lastAttemptOf(cause);
     return {
       ...fromLastAttempt(FailureReason.retries_exhausted, lastAttempt),
-      message: `Seer did not create the run within the heal window${lastAttempt ? `: ${lastAttempt.message}` : ''}`,
+      message: healWindowMessage(lastAttempt),
+      logged_by_activity: false,
     };
   }
   return RETHROW;
+}
+
+/** After failed attempts: the run ends, or another activity sends again after `delay_ms`. */
+export type NextStep =
+  { kind: 'fail'; failure: RunFailure } | { kind: 'retry'; delay_ms: number; sent_before: number };
+
+/**
+ * What follows a failed `startSeerRun` (the local first attempt, or a regular activity and its
+ * retries), given the workflow's clock, the heal window's end and the requests sent before it:
+ * - a failure reason the activity chose (retries_exhausted included) ends the run with it;
+ * - the local attempt's transient answer, its own (short) timeout or an unexpected error, and the
+ *   server giving up on a regular activity (retry state TIMEOUT, a schedule-to-close timeout),
+ *   mean "not yet": send again after the last answer's delay (else the policy's backoff), unless
+ *   that lands past the window's end: then retries_exhausted. A server TIMEOUT is never proof
+ *   that the window is over (a zero nextRetryDelay gives one too);
+ * - anything else (a cancellation, a bug) is RETHROW.
+ * A local attempt that timed out or broke counts as a request sent: Seer may have it.
+ */
+export function nextStepAfter(
+  err: unknown,
+  at: { local: boolean; now_ms: number; window_ends_at_ms: number; sent_before: number },
+): NextStep | typeof RETHROW {
+  const cause = activityFailureOf(err);
+  if (cause === undefined) return RETHROW;
+  if (cause instanceof ApplicationFailure && isFailureReason(cause.type)) {
+    return { kind: 'fail', failure: ownFailure(cause, cause.type) };
+  }
+  // Local activities' failures may arrive wrapped too: only the caller knows which attempt it was.
+  const regular = !at.local;
+  const serverGaveUp =
+    err instanceof ActivityFailure &&
+    (err.retryState === RetryState.TIMEOUT || cause instanceof TimeoutFailure);
+  if (regular && !serverGaveUp) return RETHROW;
+  const lastAttempt = lastAttemptOf(cause);
+  const details =
+    lastAttempt?.type === TRANSIENT_FAILURE_TYPE ? attemptDetailsOf(lastAttempt) : undefined;
+  const sent = details?.attempt ?? (regular ? at.sent_before : at.sent_before + 1);
+  const delay = details?.next_retry_delay_ms ?? retryDelayMs(sent, undefined);
+  if (at.now_ms + delay > at.window_ends_at_ms) {
+    const failure: RunFailure = {
+      reason: FailureReason.retries_exhausted,
+      seer_status: details?.seer_status ?? null,
+      attempts: sent,
+      message: healWindowMessage(lastAttempt),
+      logged_by_activity: false,
+    };
+    return { kind: 'fail', failure };
+  }
+  return { kind: 'retry', delay_ms: delay, sent_before: sent };
 }
 
 /**
@@ -77,11 +128,26 @@ function activityFailureOf(err: unknown): TemporalFailure | undefined {
   return err instanceof TemporalFailure ? err : undefined;
 }
 
+/** A failure reason the activity chose and logged: the run's failure as its details say. */
+function ownFailure(cause: ApplicationFailure, reason: FailureReason): RunFailure {
+  return { ...fromLastAttempt(reason, cause), message: cause.message, logged_by_activity: true };
+}
+
+/** The last attempt's own failure: the cause itself, or what a timeout carries. */
+function lastAttemptOf(cause: TemporalFailure | undefined): ApplicationFailure | undefined {
+  const last = cause instanceof TimeoutFailure ? cause.cause : cause;
+  return last instanceof ApplicationFailure ? last : undefined;
+}
+
+function healWindowMessage(lastAttempt: ApplicationFailure | undefined): string {
+  return `Seer did not create the run within the heal window${lastAttempt ? `: ${lastAttempt.message}` : ''}`;
+}
+
 /** Requests sent and Seer's status, from details[0] of the last attempt's failure (none: 0, null). */
 function fromLastAttempt(
   reason: FailureReason,
   last: ApplicationFailure | undefined,
-): Omit<RunFailure, 'message'> {
+): Omit<RunFailure, 'message' | 'logged_by_activity'> {
   const details = last === undefined ? undefined : attemptDetailsOf(last);
   return { reason, seer_status: details?.seer_status ?? null, attempts: details?.attempt ?? 0 };
 }

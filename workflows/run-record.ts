@@ -29,6 +29,11 @@ export interface RunFailure {
   /** Requests sent to Seer for the run. */
   attempts: number;
   message: string;
+  /**
+   * The activity logged this end with Seer's answer (a terminal answer, an invalid payload, the
+   * window judged after an answer); otherwise the workflow decided it and logs it itself.
+   */
+  logged_by_activity: boolean;
 }
 
 export class RunRecord {
@@ -52,11 +57,12 @@ export class RunRecord {
   }
 
   /**
-   * The local first attempt failed and retries move to a regular activity: while the run is open,
-   * GET counts this request plus the pending activity's (src/domain/attempts.ts).
+   * Earlier activities sent `sent` requests and retries move to a new regular activity (after the
+   * local first attempt: 1): while the run is open, GET and the list count these plus the pending
+   * activity's (src/domain/attempts.ts).
    */
-  markFirstAttemptFailed(): void {
-    upsertMemo({ local_attempts: 1 } satisfies Partial<RunMemo>);
+  markSentBefore(sent: number): void {
+    upsertMemo({ local_attempts: sent } satisfies Partial<RunMemo>);
   }
 
   markLive(result: { run_id: number; attempt: number }): void {

@@ -1,36 +1,41 @@
 // Workflow `seerRun`: one per run UUID. Sends the run to Seer through the `startSeerRun` activity
-// (a local first attempt, then retries inside the heal window), records LIVE or FAILED
+// (a short local first attempt, then retries inside the heal window), records LIVE or FAILED
 // (run-record.ts), and starts the explorer follow-up when Seer says an index is missing.
 import type { RetryPolicy } from '@temporalio/common';
 import {
   ApplicationFailure,
+  log,
   patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
+  workflowInfo,
   type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 // The domain's zod-free modules only: zod would add megabytes to the bundle every worker loads.
+import { LOCAL_ATTEMPT_LIMIT_MS } from '../src/domain/attempts';
+import { MAX_RETRY_DELAY_MS, SEER_RETRY } from '../src/domain/retry-delay';
 import { FollowUp, runTypeSpec, type RunType } from '../src/domain/run-types';
 import { FAILURE_REASONS, FailureReason, type SeerRunResult } from '../src/domain/seer-run';
 import type { SeerRunInput } from '../src/domain/seer-run-input';
 import type { Activities } from '../activities';
 import type { StartSeerRunResult } from '../activities/start-seer-run';
-import { RETHROW, retryAfterFirstAttempt, runFailureOf } from './activity-failure';
+import { nextStepAfter, RETHROW, retryAfterFirstAttempt, runFailureOf } from './activity-failure';
 import { startExplorerIndex } from './explorer-index';
 import { RunRecord, type RunFailure } from './run-record';
 
 export { statusQuery } from './run-record';
 
 /**
- * Seer's retry policy (the spec): 1 s, ×2, at most 60 s apart, unlimited attempts, bounded only by
- * the heal window (schedule-to-close, see retries()). Every failure reason is non-retryable by name.
+ * Seer's retry policy (the spec): 1 s, ×2, at most 60 s apart, unlimited attempts inside the heal
+ * window. The activity sets every delay itself (nextRetryDelay, src/domain/retry-delay.ts) and ends
+ * the run at the window's end; every failure reason is non-retryable by name.
  */
 const SEER_RETRY_POLICY = {
-  initialInterval: 1_000,
-  backoffCoefficient: 2,
-  maximumInterval: '60s',
+  initialInterval: SEER_RETRY.initialIntervalMs,
+  backoffCoefficient: SEER_RETRY.backoffCoefficient,
+  maximumInterval: SEER_RETRY.maximumIntervalMs,
   nonRetryableErrorTypes: [...FAILURE_REASONS],
 } satisfies RetryPolicy;
 
@@ -40,58 +45,148 @@ const ATTEMPT_TIMEOUT_MARGIN_MS = 5_000;
 /** Marks histories made since the first attempt became a local activity (older ones replay as before). */
 const LOCAL_FIRST_ATTEMPT = 'local-first-attempt';
 
+/** Marks histories made since the heal window is judged between attempts, never during one. */
+const HEAL_WINDOW_BETWEEN_ATTEMPTS = 'heal-window-between-attempts';
+
+type Attempts =
+  { kind: 'live'; result: StartSeerRunResult } | { kind: 'failed'; failure: RunFailure };
+
 export async function seerRun(input: SeerRunInput): Promise<SeerRunResult> {
   const record = new RunRecord(input);
   const runType = runTypeSpec(input.type);
-  if (runType.seerRoute === null) return failRun(record, unsupportedType(input.type));
+  if (runType.seerRoute === null) return failRun(input, record, unsupportedType(input.type));
 
-  let result: StartSeerRunResult;
-  try {
-    // Histories from before the local first attempt ran every attempt in one regular activity.
-    result = patched(LOCAL_FIRST_ATTEMPT)
-      ? await firstAttemptThenRetries(input, record)
-      : await retries(input, SEER_RETRY_POLICY.initialInterval).startSeerRun(input);
-  } catch (err) {
-    const failure = runFailureOf(err);
-    if (failure === RETHROW) throw err;
-    return failRun(record, failure);
-  }
-  record.markLive(result);
+  const attempts = await sendToSeer(input, record);
+  if (attempts.kind === 'failed') return failRun(input, record, attempts.failure);
+  record.markLive(attempts.result);
 
   if (runType.followUp === FollowUp.explorerIndex && input.explorer_index_trigger) {
-    await startExplorerIndex(input, result);
+    await startExplorerIndex(input, attempts.result);
   }
-  return { run_id: result.run_id, started_by: input.started_by };
+  return { run_id: attempts.result.run_id, started_by: input.started_by };
+}
+
+/** The attempts as the run's history was made: each recorded version replays as it ran. */
+async function sendToSeer(input: SeerRunInput, record: RunRecord): Promise<Attempts> {
+  if (!patched(LOCAL_FIRST_ATTEMPT)) {
+    return legacy(() => retries(input, SEER_RETRY_POLICY.initialInterval).startSeerRun(input));
+  }
+  if (!patched(HEAL_WINDOW_BETWEEN_ATTEMPTS)) {
+    return legacy(() => firstAttemptThenRetries(input, record));
+  }
+  return attemptsInHealWindow(input, record);
 }
 
 /**
- * One local attempt (no activity task round trip: a healthy run costs one workflow task). On any
- * failure but a terminal one, wait (Seer's Retry-After, capped, or the policy's first interval) and
- * hand over to a regular activity, which continues the sequence at 2 s inside the heal window.
+ * A short local attempt (a healthy run costs one workflow task), then regular activities until
+ * Seer creates the run or the next request would go after the heal window's end. The window is
+ * judged only between attempts (by the activity after an answer, by nextStepAfter here), so an
+ * attempt that started inside it always finishes, and makes the run LIVE if Seer created it.
+ */
+async function attemptsInHealWindow(input: SeerRunInput, record: RunRecord): Promise<Attempts> {
+  const window_ends_at_ms = workflowInfo().startTime.getTime() + input.heal_window_ms;
+  let sentBefore = 0;
+  for (;;) {
+    const before = { sent_before: sentBefore, heal_window_ends_at_ms: window_ends_at_ms };
+    try {
+      const result =
+        sentBefore === 0
+          ? await proxyLocalActivities<Activities>(localAttemptOptions(input)).startSeerRun(
+              input,
+              before,
+            )
+          : await retriesUntil(input, window_ends_at_ms, sentBefore).startSeerRun(input, before);
+      return { kind: 'live', result };
+    } catch (err) {
+      const next = nextStepAfter(err, {
+        local: sentBefore === 0,
+        now_ms: workflowNow(),
+        window_ends_at_ms,
+        sent_before: sentBefore,
+      });
+      if (next === RETHROW) throw err;
+      if (next.kind === 'fail') return { kind: 'failed', failure: next.failure };
+      record.markSentBefore(next.sent_before);
+      await sleep(next.delay_ms);
+      sentBefore = next.sent_before;
+    }
+  }
+}
+
+/**
+ * The first attempt gets one short try (LOCAL_ATTEMPT_LIMIT_MS): a local activity holds its run's
+ * workflow task slot while it waits on Seer, so a hung Seer could stall every run on the worker.
+ * Then a regular activity (no slot held) retries with the full SEER_REQUEST_TIMEOUT_MS; the cut
+ * request still counts (Seer may have it, and the retry reuses the same idempotency key).
+ */
+function localAttemptOptions(input: SeerRunInput): LocalActivityOptions {
+  return {
+    startToCloseTimeout: Math.min(
+      input.attempt_timeout_ms + ATTEMPT_TIMEOUT_MARGIN_MS,
+      LOCAL_ATTEMPT_LIMIT_MS,
+    ),
+    retry: { maximumAttempts: 1, nonRetryableErrorTypes: SEER_RETRY_POLICY.nonRetryableErrorTypes },
+  };
+}
+
+/**
+ * Retries after `sentBefore` requests, each delay set by the activity. The schedule-to-close is a
+ * backstop well past the window (an attempt that started at its end, the longest delay, one more
+ * attempt): the activity ends the run at the window, and the server never cuts an attempt short.
+ */
+function retriesUntil(input: SeerRunInput, windowEndsAtMs: number, sentBefore: number) {
+  const attemptLimit = input.attempt_timeout_ms + ATTEMPT_TIMEOUT_MARGIN_MS;
+  const options: ActivityOptions = {
+    startToCloseTimeout: attemptLimit,
+    scheduleToCloseTimeout:
+      Math.max(0, windowEndsAtMs - workflowNow()) + 2 * attemptLimit + MAX_RETRY_DELAY_MS,
+    retry: {
+      ...SEER_RETRY_POLICY,
+      initialInterval: SEER_RETRY.initialIntervalMs * SEER_RETRY.backoffCoefficient ** sentBefore,
+    },
+  };
+  return proxyActivities<Activities>(options);
+}
+
+/**
+ * The workflow task's time. Inside the sandbox Date is the SDK's replay-safe clock (the time the
+ * task started, the same on every replay); lint bans Date.now elsewhere so no other code leans on it.
+ */
+function workflowNow(): number {
+  // eslint-disable-next-line no-restricted-properties
+  return Date.now();
+}
+
+/** Histories from before the heal window was judged between attempts: read as they were. */
+async function legacy(attempts: () => Promise<StartSeerRunResult>): Promise<Attempts> {
+  try {
+    return { kind: 'live', result: await attempts() };
+  } catch (err) {
+    const failure = runFailureOf(err);
+    if (failure === RETHROW) throw err;
+    return { kind: 'failed', failure };
+  }
+}
+
+/**
+ * Histories from before the heal window was judged between attempts: one local attempt, then one
+ * regular activity whose schedule-to-close is the heal window.
  */
 async function firstAttemptThenRetries(
   input: SeerRunInput,
   record: RunRecord,
 ): Promise<StartSeerRunResult> {
   try {
-    return await proxyLocalActivities<Activities>(firstAttemptOptions(input)).startSeerRun(input);
+    return await proxyLocalActivities<Activities>(localAttemptOptions(input)).startSeerRun(input);
   } catch (err) {
     const handover = retryAfterFirstAttempt(err);
     if (handover === RETHROW) throw err;
-    record.markFirstAttemptFailed();
+    record.markSentBefore(1);
     await sleep(handover.retry_after_ms ?? SEER_RETRY_POLICY.initialInterval);
   }
   return retries(input, 2 * SEER_RETRY_POLICY.initialInterval).startSeerRun(input, {
     sent_before: 1,
   });
-}
-
-/** The first attempt gets exactly one try; retries go to a regular activity. */
-function firstAttemptOptions(input: SeerRunInput): LocalActivityOptions {
-  return {
-    startToCloseTimeout: input.attempt_timeout_ms + ATTEMPT_TIMEOUT_MARGIN_MS,
-    retry: { maximumAttempts: 1, nonRetryableErrorTypes: SEER_RETRY_POLICY.nonRetryableErrorTypes },
-  };
 }
 
 /** The `startSeerRun` activity retried by SEER_RETRY_POLICY, from `initialInterval`, in the heal window. */
@@ -110,11 +205,28 @@ function unsupportedType(type: RunType): RunFailure {
     seer_status: null,
     attempts: 0,
     message: `Seer has no route for ${type} runs yet`,
+    logged_by_activity: false,
   };
 }
 
-/** Records FAILED and fails the workflow with the reason as its type (what GET reads back). */
-function failRun(record: RunRecord, failure: RunFailure): never {
+/**
+ * Records FAILED and fails the workflow with the reason as its type (what GET reads back). Every
+ * terminal outcome is logged once: by the activity with Seer's answer, else here (the workflow
+ * logger skips replays).
+ */
+function failRun(input: SeerRunInput, record: RunRecord, failure: RunFailure): never {
+  if (!failure.logged_by_activity) {
+    log.error(failure.message, {
+      run_uuid: input.run_uuid,
+      type: input.type,
+      organization_id: input.organization_id,
+      project_id: input.project_id,
+      status: 'FAILED',
+      reason: failure.reason,
+      seer_status: failure.seer_status,
+      attempts: failure.attempts,
+    });
+  }
   const details = record.markFailed(failure);
   throw ApplicationFailure.nonRetryable(failure.message, failure.reason, details);
 }

@@ -7,11 +7,24 @@ import type { RunMemo } from './seer-run';
 export const START_SEER_RUN_ACTIVITY = 'startSeerRun';
 
 /**
+ * How long the local first attempt may take before it hands over to a regular activity: the most a
+ * hung Seer can hold a run's workflow task slot (workflows/seer-run.ts), so the most it can delay a
+ * healthy run on the same worker (the hung_seer drill checks it).
+ */
+export const LOCAL_ATTEMPT_LIMIT_MS = 3_000;
+
+/**
  * The activity's second argument: requests earlier activities of the same run already sent (the
- * local first attempt, before retries moved to a regular activity).
+ * local first attempt, before retries moved to a regular activity), and when the heal window ends.
  */
 export interface AttemptsBefore {
   sent_before: number;
+  /**
+   * Epoch ms (the workflow's start + SEER_RUN_HEAL_WINDOW). After a transient answer the activity
+   * ends the run as retries_exhausted when the next request would go after it: the window is judged
+   * between attempts, never during one. Absent in arguments recorded by older workers.
+   */
+  heal_window_ends_at_ms?: number;
 }
 
 /**
@@ -40,7 +53,7 @@ export interface RunAttemptsSource {
   /** The run's memo as read back: untrusted values. */
   memo: { [K in keyof RunMemo]?: unknown } | null | undefined;
   closed: boolean;
-  /** Absent for a list item, which has only the memo, and when no attempt is pending. */
+  /** From describe() (GET, and the list for open runs still counting); absent when none is pending. */
   pending?: PendingSeerAttempt | null;
 }
 

@@ -6,5 +6,6 @@ export * from './requests';
 export * from './seer-run';
 export * from './seer-run-input';
 export * from './attempts';
+export * from './retry-delay';
 export * from './search-attributes';
 export * from './clean-strings';

@@ -56,7 +56,10 @@ export interface RunMemo {
   body_sha256: string;
   /** Requests sent to Seer for the run, recorded when it becomes LIVE or FAILED. */
   attempts?: number;
-  /** 1 once the local first attempt failed and retries moved to a regular activity. */
+  /**
+   * Requests earlier activities sent (the local first attempt's 1, once retries moved to a regular
+   * activity): while the run is open, GET and the list add the pending activity's to it.
+   */
   local_attempts?: number;
   /** Seer's HTTP status on the answer that failed the run; null when there was none. */
   seer_status?: number | null;
@@ -65,17 +68,18 @@ export interface RunMemo {
 /** ApplicationFailure type of a retryable Seer answer (a 5xx, 408/429, a network error). */
 export const TRANSIENT_FAILURE_TYPE = 'seer_transient';
 
-/** Retry-After is honoured up to the retry policy's maximum interval (the server caps nothing). */
-export const MAX_RETRY_DELAY_MS = 60_000;
-
 /**
  * Details[0] of every failure `startSeerRun` throws. The delay travels here because Temporal does
  * not hand an ApplicationFailure's nextRetryDelay back to workflow code (the local first attempt).
  */
 export interface SeerAttemptDetails {
-  /** Requests sent to Seer for this run so far, this one included. */
+  /** Requests sent to Seer for this run so far, this one included (0 when none was sent). */
   attempt: number;
   seer_status: number | null;
-  /** Seer's Retry-After, capped at MAX_RETRY_DELAY_MS; absent when Seer gave none. */
+  /**
+   * On a transient failure: when the next request goes (Seer's Retry-After bounded to 1–60 s, else
+   * the policy's backoff; retry-delay.ts). Absent in failures recorded by older workers when Seer
+   * gave no Retry-After.
+   */
   next_retry_delay_ms?: number;
 }

@@ -1,7 +1,7 @@
 // A Seer outcome that did not create the run, read once for whoever asked: the failure it means,
 // the message, and the fields its log line carries. Used by the activity (activities/start-seer-run.ts)
 // and by the API's direct path, so both report the same answer the same way.
-import { MAX_RETRY_DELAY_MS, type FailureReason, type SeerRunFailure } from '../domain';
+import { boundedRetryAfterMs, type FailureReason, type SeerRunFailure } from '../domain';
 import type { SeerOutcome } from './outcome';
 
 export type FailedSeerOutcome = Exclude<SeerOutcome, { kind: 'live' }>;
@@ -26,7 +26,7 @@ export type SeerOutcomeFailure =
       seerStatus: number | null;
       /** Seer's Retry-After as it came, uncapped (the direct path hands it to the client). */
       retryAfterMs: number | undefined;
-      /** Retry-After capped at MAX_RETRY_DELAY_MS: when the next attempt may go. */
+      /** Retry-After bounded to 1–60 s (src/domain/retry-delay.ts): when the next attempt may go. */
       nextRetryDelayMs: number | undefined;
       message: string;
       logFields: { seer_status: number | undefined; cause: string };
@@ -54,10 +54,7 @@ export function outcomeFailure(outcome: FailedSeerOutcome): SeerOutcomeFailure {
     kind: 'transient',
     seerStatus,
     retryAfterMs: outcome.retryAfterMs,
-    nextRetryDelayMs:
-      outcome.retryAfterMs === undefined
-        ? undefined
-        : Math.min(outcome.retryAfterMs, MAX_RETRY_DELAY_MS),
+    nextRetryDelayMs: boundedRetryAfterMs(outcome.retryAfterMs),
     message: `Seer unavailable (${outcome.seerStatus ?? outcome.cause})`,
     logFields: { seer_status: outcome.seerStatus, cause: outcome.cause },
   };

@@ -19,6 +19,8 @@ export interface SeerRunsWorkerOptions {
   shutdownGraceMs?: number;
   /** Payload codec and failure converter (dataConverterFor); a prebundle must match it. */
   dataConverter?: DataConverter;
+  /** Workflow task slots (default 200); tests use a few to show what a hung Seer holds. */
+  workflowTaskSlots?: number;
 }
 
 export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Promise<Worker> {
@@ -31,9 +33,10 @@ export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Prom
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ seer: options.seer, logger: options.logger }),
     shutdownGraceTime: options.shutdownGraceMs ?? 30_000,
-    // A run holds its workflow task slot while its local first attempt waits on Seer: the SDK's
-    // default of 40 slots would cap a worker at 40 runs in flight.
-    maxConcurrentWorkflowTaskExecutions: 200,
+    // A run holds its workflow task slot while its local first attempt waits on Seer (at most
+    // LOCAL_ATTEMPT_LIMIT_MS, src/domain/attempts.ts): the SDK's default of 40 slots would cap a
+    // worker at 40 first attempts in flight.
+    maxConcurrentWorkflowTaskExecutions: options.workflowTaskSlots ?? 200,
     maxConcurrentLocalActivityExecutions: 200,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });

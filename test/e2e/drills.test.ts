@@ -1,6 +1,6 @@
 // The fault drills at CI size (npm run drills runs them full size): each breaks a part of the real
 // stack (separate processes) while runs are in flight, and no run may be lost or made twice.
-import { CI, DRILLS } from '../../drills/drills';
+import { CI, DRILLS, OWN_STACK } from '../../drills/drills';
 import type { DrillResult } from '../../drills/ledger';
 import { startDrillStack, type DrillStack } from '../../drills/stack';
 import { testServer } from '../support/temporal';
@@ -34,7 +34,7 @@ function expectClean(result: DrillResult, expectedLive: number): void {
 
 // Notes that report figures are fine; these words mark a broken promise.
 const isProblem = (note: string) =>
-  /different run_id|more than one|did not answer|unexpected|5xx|started a workflow|another run/.test(
+  /different run_id|more than one|did not answer|unexpected|5xx|started a workflow|another run|tight loop|Seer run behind/.test(
     note,
   );
 
@@ -60,15 +60,27 @@ it('Seer slower than the attempt timeout: the retry gets the same run, one run p
   expect(result.notes[0]).toBe(`${CI.slow}/${CI.slow} runs needed a second request`);
 });
 
-it('poison answers fail their runs after one request; healthy runs in the same load are unaffected', async () => {
+it('poison answers and a hung Seer, at once with healthy runs: poisoned runs fail after one request, healthy runs are held back by one short attempt at most', async () => {
   const result = await DRILLS.poison_answers!(stack, CI, earlier);
-  expectClean(result, CI.poisonHealthy);
+  // Healthy runs alone, then beside the poison, and the hung runs once they heal.
+  expectClean(result, 2 * CI.poisonHealthy + CI.poisonHung);
   expect(result.failed_by_reason).toEqual({
     invalid_json_body: 3,
     missing_run_id: 1,
     invalid_run_id: 1,
     seer_rejected: 3,
   });
+});
+
+it('Seer asks for no wait (Retry-After 0, a past date): every run heals, never retried in a tight loop', async () => {
+  const result = await DRILLS.retry_after_zero!(stack, CI, earlier);
+  expectClean(result, CI.retryAfterZero);
+});
+
+it('a hung Seer holds healthy runs back by one short attempt at most', async () => {
+  const result = await DRILLS.hung_seer!(stack, CI, earlier);
+  expectClean(result, CI.hungSeer + 2 * CI.hungHealthy);
+  expect(result.p99_ms).toBeGreaterThan(0);
 });
 
 it('client retry storm (3 concurrent sends per Idempotency-Key): one run per key', async () => {
@@ -85,4 +97,21 @@ it('fuzzed request bodies and headers: never a 5xx, never a workflow for a refus
   const result = await DRILLS.fuzzed_input!(stack, CI, earlier);
   expect(result.notes.filter(isProblem)).toEqual([]);
   expect(result.lost).toBe(0);
+});
+
+describe('on a stack whose heal window is 8 s', () => {
+  let short: DrillStack;
+  beforeAll(async () => {
+    short = await startDrillStack({
+      ...OWN_STACK.heal_window_race,
+      workflowBundlePath: testServer().bundlePath,
+    });
+  }, 120_000);
+  afterAll(() => short?.close());
+
+  it('an attempt that starts inside the window and ends after it: LIVE if Seer made the run, else FAILED retries_exhausted with no Seer run behind it', async () => {
+    const result = await DRILLS.heal_window_race!(short, CI, new Set());
+    expectClean(result, CI.healWindowRace);
+    expect(result.failed_by_reason).toEqual({ retries_exhausted: CI.healWindowRace });
+  });
 });

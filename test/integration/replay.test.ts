@@ -10,7 +10,7 @@ const DIR = join(__dirname, '../fixtures/histories');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
 describe('replaying recorded histories', () => {
-  it.each(['v1-regular-activity', 'v2-local-first-attempt'])(
+  it.each(['v1-regular-activity', 'v2-local-first-attempt', 'v3-heal-window-between-attempts'])(
     'covers a LIVE, a FAILED and a retried run of workflow version %s',
     (version) => {
       expect(files).toEqual(
@@ -22,6 +22,10 @@ describe('replaying recorded histories', () => {
       );
     },
   );
+
+  it("covers a run of today's version that the heal window ended", () => {
+    expect(files).toContain('v3-heal-window-between-attempts-failed-retries-exhausted.json');
+  });
 
   it('replays every history without a determinism error', async () => {
     const histories = files.map((file) => ({

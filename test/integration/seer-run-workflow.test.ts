@@ -156,6 +156,7 @@ describe('terminal answers fail the run after exactly one request', () => {
       SeerFailureReason: 'invalid_payload',
     });
     expect(run.requests).toHaveLength(0);
+    expect(run.memo).toMatchObject({ attempts: 0 });
   });
 
   it('a pr_review run is recorded and FAILED at once as unsupported_type with no request', async () => {
@@ -168,6 +169,7 @@ describe('terminal answers fail the run after exactly one request', () => {
       SeerRunType: 'pr_review',
     });
     expect(fake.state.requests).toHaveLength(0);
+    expect(end.memo).toMatchObject({ attempts: 0 });
   });
 });
 

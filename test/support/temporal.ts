@@ -2,7 +2,14 @@
 // their own (the bundle made once by global setup), and a way to start runs as the API does.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type LogEntry,
+  type LogLevel,
+  type Worker,
+} from '@temporalio/worker';
 import pino from 'pino';
 import type { SeerRunInput } from '../../src/domain';
 import { SeerClient } from '../../src/seer/client';
@@ -10,9 +17,18 @@ import { dataConverterFor, type PayloadKey } from '../../src/temporal/codec';
 import { createSeerRunsWorker } from '../../src/temporal/worker';
 
 let runtimeInstalled = false;
-function quietRuntime(): void {
+/**
+ * The SDK's runtime for this test file, once: errors only, or every entry from `level` up handed
+ * to `onLog` (workflow code logs through it). Call before the first worker to capture.
+ */
+export function installTestRuntime(onLog?: {
+  level: LogLevel;
+  entry: (entry: LogEntry) => void;
+}): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  Runtime.install({
+    logger: onLog ? new DefaultLogger(onLog.level, onLog.entry) : new DefaultLogger('ERROR'),
+  });
   runtimeInstalled = true;
 }
 
@@ -52,8 +68,9 @@ export async function startTestWorker(options: {
   sharedSecret: string;
   requestTimeoutMs?: number;
   payloadKeys?: PayloadKey[];
+  workflowTaskSlots?: number;
 }): Promise<TestWorker> {
-  quietRuntime();
+  installTestRuntime();
   const { address, namespace, bundlePath } = testServer();
   const taskQueue = `test-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address });
@@ -71,6 +88,9 @@ export async function startTestWorker(options: {
     workflowBundle: { codePath: bundlePath },
     shutdownGraceMs: 1_000,
     dataConverter: dataConverterFor(options.payloadKeys ?? []),
+    ...(options.workflowTaskSlots === undefined
+      ? {}
+      : { workflowTaskSlots: options.workflowTaskSlots }),
   });
   const running = worker.run();
   return {

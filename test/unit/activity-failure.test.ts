@@ -1,6 +1,7 @@
 // Every shape a failed `startSeerRun` reaches the workflow in, built from real @temporalio/common
-// failure objects, and what the workflow makes of it: the run's failure (runFailureOf) and, after
-// the local first attempt, whether the retries take over (retryAfterFirstAttempt).
+// failure objects, and what the workflow makes of it: today's next step (nextStepAfter: end the
+// run, or send again, judged against the heal window), and for older histories the run's failure
+// (runFailureOf) and whether the retries take over after the local attempt (retryAfterFirstAttempt).
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -14,7 +15,13 @@ import {
   TRANSIENT_FAILURE_TYPE,
   type SeerAttemptDetails,
 } from '../../src/domain/seer-run';
-import { RETHROW, retryAfterFirstAttempt, runFailureOf } from '../../workflows/activity-failure';
+import {
+  nextStepAfter,
+  RETHROW,
+  retryAfterFirstAttempt,
+  runFailureOf,
+  type NextStep,
+} from '../../workflows/activity-failure';
 import type { RunFailure } from '../../workflows/run-record';
 
 /** What the activity throws for a terminal answer (activities/start-seer-run.ts). */
@@ -62,7 +69,7 @@ const rejected400 = terminal(FailureReason.seer_rejected, { attempt: 3, seer_sta
 const invalidPayload = ApplicationFailure.nonRetryable(
   'the request fails the explorer schema: query: too short',
   FailureReason.invalid_payload,
-  { attempt: 1, seer_status: null } satisfies SeerAttemptDetails,
+  { attempt: 0, seer_status: null } satisfies SeerAttemptDetails,
 );
 const unavailable503 = transient({ attempt: 4, seer_status: 503 });
 const rateLimited = transient({ attempt: 1, seer_status: 429, next_retry_delay_ms: 2_000 });
@@ -84,6 +91,7 @@ const rows: Row[] = [
       seer_status: 400,
       attempts: 1,
       message: 'Seer answered 400: seer_rejected',
+      logged_by_activity: true,
     },
     RETHROW,
   ],
@@ -93,8 +101,9 @@ const rows: Row[] = [
     {
       reason: 'invalid_payload',
       seer_status: null,
-      attempts: 1,
+      attempts: 0,
       message: 'the request fails the explorer schema: query: too short',
+      logged_by_activity: true,
     },
     RETHROW,
   ],
@@ -108,7 +117,13 @@ const rows: Row[] = [
   [
     "local: the attempt's own start-to-close timeout",
     timeout(TimeoutType.START_TO_CLOSE),
-    { reason: 'retries_exhausted', seer_status: null, attempts: 0, message: healWindow },
+    {
+      reason: 'retries_exhausted',
+      seer_status: null,
+      attempts: 0,
+      message: healWindow,
+      logged_by_activity: false,
+    },
     { retry_after_ms: undefined },
   ],
   [
@@ -132,6 +147,7 @@ const rows: Row[] = [
       seer_status: 400,
       attempts: 3,
       message: 'Seer answered 400: seer_rejected',
+      logged_by_activity: true,
     },
     RETHROW,
   ],
@@ -141,8 +157,9 @@ const rows: Row[] = [
     {
       reason: 'invalid_payload',
       seer_status: null,
-      attempts: 1,
+      attempts: 0,
       message: 'the request fails the explorer schema: query: too short',
+      logged_by_activity: true,
     },
     RETHROW,
   ],
@@ -154,13 +171,20 @@ const rows: Row[] = [
       seer_status: 503,
       attempts: 4,
       message: `${healWindow}: Seer unavailable (503)`,
+      logged_by_activity: false,
     },
     { retry_after_ms: undefined },
   ],
   [
     'regular: heal window over while an attempt ran (schedule-to-close timeout, no cause)',
     wrapped(timeout(TimeoutType.SCHEDULE_TO_CLOSE), RetryState.TIMEOUT),
-    { reason: 'retries_exhausted', seer_status: null, attempts: 0, message: healWindow },
+    {
+      reason: 'retries_exhausted',
+      seer_status: null,
+      attempts: 0,
+      message: healWindow,
+      logged_by_activity: false,
+    },
     { retry_after_ms: undefined },
   ],
   [
@@ -171,13 +195,20 @@ const rows: Row[] = [
       seer_status: 503,
       attempts: 4,
       message: `${healWindow}: Seer unavailable (503)`,
+      logged_by_activity: false,
     },
     { retry_after_ms: undefined },
   ],
   [
     'regular: heal window over, no Temporal cause at all',
     wrapped(undefined, RetryState.TIMEOUT),
-    { reason: 'retries_exhausted', seer_status: null, attempts: 0, message: healWindow },
+    {
+      reason: 'retries_exhausted',
+      seer_status: null,
+      attempts: 0,
+      message: healWindow,
+      logged_by_activity: false,
+    },
     { retry_after_ms: undefined },
   ],
   [
@@ -204,5 +235,115 @@ describe.each(rows)('%s', (_shape, err, runFailure, afterFirstAttempt) => {
   });
   it('retryAfterFirstAttempt', () => {
     expect(retryAfterFirstAttempt(err)).toEqual(afterFirstAttempt);
+  });
+});
+
+describe('nextStepAfter: the heal window is judged between attempts', () => {
+  const NOW = 1_000_000;
+  const inside = { now_ms: NOW, window_ends_at_ms: NOW + 3_600_000 };
+  const atTheEnd = { now_ms: NOW, window_ends_at_ms: NOW + 500 };
+  const exhausted = (seer_status: number | null, attempts: number, message: string): NextStep => ({
+    kind: 'fail',
+    failure: {
+      reason: 'retries_exhausted',
+      seer_status,
+      attempts,
+      message: `${healWindow}${message}`,
+      logged_by_activity: false,
+    },
+  });
+  const byActivity = ApplicationFailure.nonRetryable(
+    `${healWindow}: Seer unavailable (503)`,
+    FailureReason.retries_exhausted,
+    { attempt: 5, seer_status: 503, next_retry_delay_ms: 16_000 } satisfies SeerAttemptDetails,
+  );
+  const afterZeroDelay = transient({ attempt: 3, seer_status: 503, next_retry_delay_ms: 4_000 });
+
+  type Clock = { now_ms: number; window_ends_at_ms: number };
+  it.each<[string, unknown, Clock, sentBefore: number, NextStep | typeof RETHROW]>([
+    [
+      'the activity ended the run at the window (it logged it)',
+      wrapped(byActivity, RetryState.NON_RETRYABLE_FAILURE),
+      inside,
+      1,
+      {
+        kind: 'fail',
+        failure: {
+          reason: 'retries_exhausted',
+          seer_status: 503,
+          attempts: 5,
+          message: `${healWindow}: Seer unavailable (503)`,
+          logged_by_activity: true,
+        },
+      },
+    ],
+    [
+      'local transient answer with a delay: send again after it',
+      rateLimited,
+      inside,
+      0,
+      { kind: 'retry', delay_ms: 2_000, sent_before: 1 },
+    ],
+    [
+      "local attempt cut by its own short limit: its request counts, the policy's first interval",
+      timeout(TimeoutType.START_TO_CLOSE),
+      inside,
+      0,
+      { kind: 'retry', delay_ms: 1_000, sent_before: 1 },
+    ],
+    [
+      'local attempt cut by its limit, as the SDK delivers it (wrapped, retry state TIMEOUT)',
+      wrapped(timeout(TimeoutType.START_TO_CLOSE), RetryState.TIMEOUT),
+      inside,
+      0,
+      { kind: 'retry', delay_ms: 1_000, sent_before: 1 },
+    ],
+    [
+      'local transient answer, wrapped (maximum attempts reached: its one try)',
+      wrapped(rateLimited, RetryState.MAXIMUM_ATTEMPTS_REACHED),
+      inside,
+      0,
+      { kind: 'retry', delay_ms: 2_000, sent_before: 1 },
+    ],
+    [
+      'local attempt cut by its limit with the window ending before the next one',
+      timeout(TimeoutType.START_TO_CLOSE),
+      atTheEnd,
+      0,
+      exhausted(null, 1, ''),
+    ],
+    [
+      'a server TIMEOUT inside the window is not the window: send again',
+      wrapped(afterZeroDelay, RetryState.TIMEOUT),
+      inside,
+      1,
+      { kind: 'retry', delay_ms: 4_000, sent_before: 3 },
+    ],
+    [
+      'a server TIMEOUT past the window: retries_exhausted with the last answer',
+      wrapped(afterZeroDelay, RetryState.TIMEOUT),
+      atTheEnd,
+      1,
+      exhausted(503, 3, ': Seer unavailable (503)'),
+    ],
+    [
+      'the backstop schedule-to-close without a cause: what was sent before',
+      wrapped(timeout(TimeoutType.SCHEDULE_TO_CLOSE), RetryState.TIMEOUT),
+      atTheEnd,
+      4,
+      exhausted(null, 4, ''),
+    ],
+    [
+      'a cancelled regular activity is not ours to read',
+      wrapped(new CancelledFailure('cancelled'), RetryState.CANCEL_REQUESTED),
+      inside,
+      1,
+      RETHROW,
+    ],
+    ['a plain Error (a bug)', new Error('boom'), inside, 0, RETHROW],
+  ])('%s', (_case, err, clock, sentBefore, expected) => {
+    // As the workflow calls it: the local attempt is the one with nothing sent before it.
+    const at = { ...clock, sent_before: sentBefore, local: sentBefore === 0 };
+    expect(nextStepAfter(err, at)).toEqual(expected);
   });
 });

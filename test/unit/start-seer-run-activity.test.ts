@@ -32,6 +32,7 @@ async function attempt(
     temporalAttempt?: number;
     before?: RecordedAttemptsBefore;
     request?: Record<string, unknown>;
+    onAsk?: () => void;
   } = {},
 ) {
   const lines: Array<Record<string, unknown>> = [];
@@ -41,7 +42,12 @@ async function attempt(
       done();
     },
   });
-  const seer: SeerRunStarter = { startRun: () => Promise.resolve(outcome) };
+  const seer: SeerRunStarter = {
+    startRun: () => {
+      options.onAsk?.();
+      return Promise.resolve(outcome);
+    },
+  };
   const startSeerRun = createStartSeerRun({
     seer,
     logger: pino({ base: null, timestamp: false }, sink),
@@ -154,14 +160,13 @@ describe('each outcome', () => {
     ]);
   });
 
-  it('transient without an answer: named by its cause, no delay', async () => {
+  it("transient without an answer: named by its cause, the policy's backoff as its delay", async () => {
     const { failure } = await attempt({ kind: 'transient', cause: 'ECONNREFUSED' });
     expect(failure).toMatchObject({
       message: 'Seer unavailable (ECONNREFUSED)',
-      details: [{ attempt: 1, seer_status: null }],
+      nextRetryDelay: 1_000,
+      details: [{ attempt: 1, seer_status: null, next_retry_delay_ms: 1_000 }],
     });
-    expect(failure?.nextRetryDelay).toBeUndefined();
-    expect(failure?.details?.[0]).not.toHaveProperty('next_retry_delay_ms');
   });
 
   it('a request that fails its schema: invalid_payload, Seer never asked', async () => {
@@ -169,8 +174,85 @@ describe('each outcome', () => {
     expect(failure).toMatchObject({
       type: 'invalid_payload',
       nonRetryable: true,
-      details: [{ attempt: 1, seer_status: null }],
+      details: [{ attempt: 0, seer_status: null }],
     });
     expect(log).toMatchObject([{ level: 50, status: 'FAILED', reason: 'invalid_payload' }]);
+  });
+});
+
+describe('the next delay (seer-runs.md §4)', () => {
+  const unavailable = (retryAfterMs?: number): SeerOutcome => ({
+    kind: 'transient',
+    seerStatus: 503,
+    cause: 'http_503',
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
+
+  it.each<[string, SeerOutcome, number, number]>([
+    ['Retry-After: 0 counts as 1 s (no tight loop)', unavailable(0), 1, 1_000],
+    ['a Retry-After below 1 s counts as 1 s', unavailable(200), 2, 1_000],
+    ['Retry-After: 3600 is capped at 60 s', unavailable(3_600_000), 1, 60_000],
+    ['Retry-After: 5 is honoured on a retry', unavailable(5_000), 4, 5_000],
+    ["no Retry-After after the 3rd request: the policy's 4 s", unavailable(), 3, 4_000],
+    ['no Retry-After after the 10th request: at most 60 s', unavailable(), 10, 60_000],
+  ])('%s', async (_case, outcome, temporalAttempt, delay) => {
+    const { failure } = await attempt(outcome, { temporalAttempt });
+    expect(failure).toMatchObject({
+      type: 'seer_transient',
+      nonRetryable: false,
+      nextRetryDelay: delay,
+      details: [{ attempt: temporalAttempt, seer_status: 503, next_retry_delay_ms: delay }],
+    });
+  });
+});
+
+describe('the heal window, judged between attempts', () => {
+  const unavailable: SeerOutcome = { kind: 'transient', seerStatus: 503, cause: 'http_503' };
+
+  it('a transient answer whose next request would go after the window ends the run, logged once', async () => {
+    const before = { sent_before: 1, heal_window_ends_at_ms: Date.now() + 1_500 };
+    const { failure, log } = await attempt(unavailable, { before, temporalAttempt: 2 });
+    // Request 3's backoff is 4 s: past the window.
+    expect(failure).toMatchObject({
+      type: 'retries_exhausted',
+      nonRetryable: true,
+      details: [{ attempt: 3, seer_status: 503, next_retry_delay_ms: 4_000 }],
+    });
+    expect(log).toEqual([
+      {
+        level: 50,
+        ...bindings,
+        attempt: 3,
+        status: 'FAILED',
+        reason: 'retries_exhausted',
+        seer_status: 503,
+        cause: 'http_503',
+        msg: 'Seer did not create the run within the heal window',
+      },
+    ]);
+  });
+
+  it('a transient answer whose next request still fits is retried', async () => {
+    const before = { sent_before: 1, heal_window_ends_at_ms: Date.now() + 60_000 };
+    const { failure } = await attempt(unavailable, { before, temporalAttempt: 2 });
+    expect(failure).toMatchObject({ type: 'seer_transient', nextRetryDelay: 4_000 });
+  });
+
+  it('an answer that came after the window ended still makes the run LIVE', async () => {
+    const before = { sent_before: 1, heal_window_ends_at_ms: Date.now() - 1 };
+    const { result } = await attempt(live, { before, temporalAttempt: 1 });
+    expect(result).toMatchObject({ run_id: 5, attempt: 2 });
+  });
+
+  it('a retry the server scheduled past the window sends nothing', async () => {
+    let asked = 0;
+    const before = { sent_before: 1, heal_window_ends_at_ms: Date.now() - 1 };
+    const { failure } = await attempt(live, { before, temporalAttempt: 3, onAsk: () => asked++ });
+    expect(asked).toBe(0);
+    expect(failure).toMatchObject({
+      type: 'retries_exhausted',
+      nonRetryable: true,
+      details: [{ attempt: 3, seer_status: null }],
+    });
   });
 });

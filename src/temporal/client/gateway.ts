@@ -20,7 +20,13 @@ import { SEER_RUN_WORKFLOW, startSeerRunWorkflow, type SeerRunMemo } from '../ru
 import { ApiConnection } from './api-connection';
 import { dateOf, executionOfRaw, listQuery, type ListFilter } from './list';
 import { openPageToken, sealPageToken } from './page-token';
-import { bodySha256Of, failureOfClosedRun, runViewOf } from './run-view';
+import {
+  bodySha256Of,
+  failureOfClosedRun,
+  runViewOf,
+  type PendingActivity,
+  type RunExecution,
+} from './run-view';
 
 /** The gateway logs only warnings; a pino or Fastify logger (or a child of one) fits. */
 export type GatewayLog = Pick<BaseLogger, 'warn'>;
@@ -66,6 +72,8 @@ export class TemporalUnavailableError extends Error {
 const READY_WAIT_MS = 2_000;
 /** Bound on one describe/list/describeTaskQueue call: none of them long-polls. */
 const LOOKUP_TIMEOUT_MS = 5_000;
+/** Open runs of one list page described at a time (for their pending attempt). */
+const LIST_DESCRIBE_CONCURRENCY = 16;
 /**
  * A poller whose last poll is older than this is not counted (spec §3: /readyz answers 503 within
  * 90 s of the last worker's death). Temporal lists a dead worker's pollers for minutes, and a live
@@ -254,11 +262,23 @@ export class RunGateway {
       throw readFailure(err);
     }
     const converter = this.#client.options.loadedDataConverter;
-    const runs = await Promise.all(
-      response.executions.map(async (raw) =>
-        runViewOf(await executionOfRaw(raw, converter, namespace), null),
-      ),
+    const executions = await Promise.all(
+      response.executions.map((raw) => executionOfRaw(raw, converter, namespace)),
     );
+    // One bound for all the describes of a page: a slow Temporal costs one lookup timeout, not one
+    // per batch (a describe that runs out counts the memo, as a failed one does).
+    const describeDeadline = Date.now() + LOOKUP_TIMEOUT_MS;
+    const runs: SeerRunView[] = [];
+    for (let i = 0; i < executions.length; i += LIST_DESCRIBE_CONCURRENCY) {
+      const batch = executions.slice(i, i + LIST_DESCRIBE_CONCURRENCY);
+      runs.push(
+        ...(await Promise.all(
+          batch.map(async (run) =>
+            runViewOf(run, await this.#pendingOfOpen(run, describeDeadline)),
+          ),
+        )),
+      );
+    }
     const next = response.nextPageToken;
     return {
       kind: 'page',
@@ -349,6 +369,23 @@ export class RunGateway {
       return await client.withAbortSignal(call.signal, () => client.withDeadline(deadline, fn));
     } finally {
       requestSignal.removeEventListener('abort', cancel);
+    }
+  }
+
+  /**
+   * A list item has no pending activities, and an open run's attempts count its pending one
+   * (src/domain/attempts.ts): one describe per open run still counting, so the list and GET agree.
+   * Closed runs and runs that recorded their total need none; a failed describe counts the memo.
+   */
+  async #pendingOfOpen(run: RunExecution, deadline: number): Promise<PendingActivity[] | null> {
+    if (run.closeTime !== undefined || typeof run.memo?.attempts === 'number') return null;
+    try {
+      const description = await this.#client.withDeadline(deadline, () =>
+        this.#client.workflow.getHandle(run.workflowId).describe(),
+      );
+      return description.raw.pendingActivities ?? null;
+    } catch {
+      return null;
     }
   }
 

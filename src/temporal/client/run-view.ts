@@ -54,7 +54,7 @@ function closedFromOutside(status: RunExecution['status']['name']): FailureReaso
   return FailureReason.terminated;
 }
 
-/** `pending` comes from a describe(); a list item has none (null). */
+/** `pending` comes from a describe() (GET, and the list for an open run); else null. */
 export function runViewOf(
   run: RunExecution,
   pending: ReadonlyArray<PendingActivity> | null | undefined,
