@@ -130,8 +130,18 @@ export class SeerClient {
     // Cleaned here as a last line of defence: NUL and lone surrogates are valid JSON escapes but
     // break Seer's storage. The signature covers exactly these bytes.
     const bytes = Buffer.from(JSON.stringify(cleanStrings(jsonBody)), 'utf8');
-    const deadline = AbortSignal.timeout(this.#timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([callerSignal, deadline]) : deadline;
+    // An ordinary timer, not AbortSignal.timeout(): on Node 20 a timeout signal combined with
+    // AbortSignal.any() can be garbage-collected before it fires, and the attempt then outlives
+    // SEER_REQUEST_TIMEOUT_MS (seen in the API's sync wait, issue #14 item 9).
+    const attempt = new AbortController();
+    const timer = setTimeout(
+      () => attempt.abort(new DOMException('Seer did not answer in time', 'TimeoutError')),
+      this.#timeoutMs,
+    );
+    const callerGone = () => attempt.abort(callerSignal?.reason);
+    callerSignal?.addEventListener('abort', callerGone, { once: true });
+    if (callerSignal?.aborted) callerGone();
+    const signal = attempt.signal;
     try {
       const response = await this.#pool.request({
         path: `${this.#pathPrefix}${route}`,
@@ -155,6 +165,9 @@ export class SeerClient {
       const cause = networkCause(err);
       if (cause === null) throw err;
       return { kind: 'unreachable', cause };
+    } finally {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', callerGone);
     }
   }
 }
