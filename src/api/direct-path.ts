@@ -1,7 +1,7 @@
 // The direct path of a POST, for organizations not mirrored on Temporal: one request to Seer with a
 // fresh key, no retries and no SeerRun, within the POST's bound. Nothing here touches Temporal.
 import { v4 as uuidv4 } from 'uuid';
-import { assertNever, FailureReason, runTypeSpec } from '../domain';
+import { assertNever, FailureReason, MIN_RETRY_DELAY_MS, runTypeSpec } from '../domain';
 import type { DirectOutcome } from '../domain/run-outcome';
 import { outcomeFailure } from '../seer/outcome-failure';
 import type { BoundPost } from './create-run';
@@ -46,7 +46,10 @@ export async function callSeerDirectly(post: BoundPost): Promise<DirectOutcome> 
       return {
         kind: 'seer_unavailable',
         ...(failed.seerStatus === null ? {} : { seerStatus: failed.seerStatus }),
-        ...(failed.retryAfterMs === undefined ? {} : { retryAfterMs: failed.retryAfterMs }),
+        // Seer's own Retry-After, passed on; below 1 s it would invite a tight loop (spec §4).
+        ...(failed.retryAfterMs === undefined
+          ? {}
+          : { retryAfterMs: Math.max(MIN_RETRY_DELAY_MS, failed.retryAfterMs) }),
       };
     default:
       return assertNever(failed);

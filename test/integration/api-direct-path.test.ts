@@ -95,6 +95,19 @@ describe('POST seer-runs, direct path', () => {
     expect(api.fakeSeer.state.requests).toHaveLength(1);
   });
 
+  it.each(['0', 'Thu, 01 Jan 1970 00:00:00 GMT'])(
+    "Seer's Retry-After %s is passed on as 1 s, never an invitation to a tight loop",
+    async (retryAfter) => {
+      api.fakeSeer.queueFaults(ROUTE.explorer, [
+        { status: 503, headers: { 'retry-after': retryAfter } },
+      ]);
+      const res = await api.post(org, bodyOf('explorer'));
+
+      expect(res.status).toBe(502);
+      expect(res.headers.get('retry-after')).toBe('1');
+    },
+  );
+
   it('a dropped connection is 502 seer_unavailable without a status', async () => {
     api.fakeSeer.queueFaults(ROUTE.explorer, [{ drop: 'before' }]);
     const res = await api.post(org, bodyOf('explorer'));
