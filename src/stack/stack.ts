@@ -77,7 +77,7 @@ export interface Stack {
  * PAYLOAD_ENCRYPTION_KEYS, or the stack's own development key: made once and kept under the data
  * directory, so runs stored by an earlier start stay readable.
  */
-function payloadKeys(dataDir: string, env: NodeJS.ProcessEnv): string {
+export function payloadKeys(dataDir: string, env: NodeJS.ProcessEnv): string {
   if (env.PAYLOAD_ENCRYPTION_KEYS) return env.PAYLOAD_ENCRYPTION_KEYS;
   const file = join(dataDir, 'payload-key');
   if (!existsSync(file)) {
@@ -87,14 +87,14 @@ function payloadKeys(dataDir: string, env: NodeJS.ProcessEnv): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-async function ensureFree(port: number, what: string): Promise<void> {
+export async function ensureFree(port: number, what: string): Promise<void> {
   if (await portAccepts(port)) {
     throw new Error(`port ${port} (${what}) is already in use by another program`);
   }
 }
 
 /** The worker serves once it polls its task queue, which its SDK metrics say. */
-async function workerPolls(metricsPort: number): Promise<boolean> {
+export async function workerPolls(metricsPort: number): Promise<boolean> {
   const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, {
     signal: AbortSignal.timeout(2_000),
   });
