@@ -9,10 +9,11 @@ import {
   mkdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { incarnationOf, spawnCommand, type ProcessRecipe } from '../stack/processes';
 
@@ -36,6 +37,22 @@ function runAs(): { uid: number; gid: number } | undefined {
     throw new Error(
       'PostgreSQL cannot run as root and there is no `postgres` user: create one (useradd postgres) or run as another user',
     );
+  }
+}
+
+/**
+ * The postgres user must reach its directory: the cluster's own directories (this one and the
+ * data directory holding it) open to traversal, no more; an ancestor that is closed is named.
+ */
+function reachableByOthers(dir: string): void {
+  for (const own of [dirname(dir), dir]) chmodSync(own, statSync(own).mode | 0o011);
+  for (let up = dirname(dirname(dir)); ; up = dirname(up)) {
+    if ((statSync(up).mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the postgres user, which cannot enter ${up}: choose a data directory elsewhere (e.g. under /tmp) or chmod o+x ${up}`,
+      );
+    }
+    if (up === dirname(up)) return;
   }
 }
 
@@ -66,8 +83,7 @@ export function localPostgres(options: {
     const initPassword = join(dir, 'initdb-password');
     writeFileSync(initPassword, `${password}\n`, { mode: 0o600 });
     if (user) {
-      // The postgres user must reach its directory: open the parents to traversal, no more.
-      chmodSync(dir, 0o755);
+      reachableByOthers(dir);
       chownSync(data, user.uid, user.gid);
       chownSync(initPassword, user.uid, user.gid);
     }

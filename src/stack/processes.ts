@@ -58,17 +58,22 @@ export function spawnCommand(
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', onLine);
   }
-  // If our process exits without stopping the child (a crash, process.exit), take it along.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  running.add(child);
   const exited = new Promise<ExitStatus>((resolve) =>
     child.once('exit', (code, signal) => {
-      process.off('exit', killOnExit);
+      running.delete(child);
       resolve(code ?? signal);
     }),
   );
   return { name, child, exited };
 }
+
+// If our process exits without stopping a child (a crash, process.exit), take it along. One
+// listener for all of them: a cluster has more children than Node's listener warning allows.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** What the handle needs of one run of a process. */
 export interface Incarnation {
