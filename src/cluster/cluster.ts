@@ -194,6 +194,8 @@ async function choosePorts(dataDir: string, fixed: Partial<ClusterPorts>): Promi
   const ports = {} as ClusterPorts;
   for (const name of CLUSTER_PORTS) {
     const port = fixed[name] ?? remembered[name] ?? (await lowFreePort());
+    const twin = CLUSTER_PORTS.find((other) => ports[other] === port);
+    if (twin) throw new Error(`port ${port} is given to both ${twin} and ${name}`);
     // A membership or gRPC port a service had stays its own: the ring in the database names it.
     await ensureFree(port, name);
     ports[name] = port;
