@@ -1,7 +1,7 @@
 // The production-shaped cluster through startCluster: PostgreSQL, Temporal's four services behind
 // mTLS, two workers and two APIs from the compiled build. A run made on one replica reads on the other.
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,11 +15,12 @@ jest.setTimeout(60_000);
 
 let cluster: Cluster;
 const lines: string[] = [];
+const dataDir = mkdtempSync(join(tmpdir(), 'seer-runs-cluster-'));
 
 beforeAll(async () => {
   try {
     cluster = await startCluster({
-      dataDir: mkdtempSync(join(tmpdir(), 'seer-runs-cluster-')),
+      dataDir,
       env: {
         ...process.env,
         LOG_LEVEL: 'warn',
@@ -38,6 +39,8 @@ beforeAll(async () => {
 }, 240_000);
 afterAll(async () => {
   await cluster?.stop();
+  // PostgreSQL's data directory is some 40 MB.
+  rmSync(dataDir, { recursive: true, force: true });
 }, 120_000);
 
 it('runs every process the issue names, each its own pid', () => {
