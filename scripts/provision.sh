@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Provisions what `npm test` needs beyond node_modules: the Temporal CLI (scripts/temporal-cli.sh),
-# docker-compose (validates docker-compose.yml; no engine needed) and Chromium (the Web UI test,
+# the cluster's server, SQL tool and PostgreSQL (scripts/cluster-provision.sh), docker-compose (validates docker-compose.yml; no engine needed) and Chromium (the Web UI test,
 # driven by playwright-core). Quiet when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/temporal-cli.sh >/dev/null
+bash scripts/cluster-provision.sh >/dev/null
 
 missing=()
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)

@@ -25,27 +25,55 @@ export function spawnEntry(
   env: NodeJS.ProcessEnv,
   onLine: (line: string) => void = prefixer(name),
 ): ManagedProcess {
+  return spawnCommand(name, process.execPath, ['--import', 'tsx', entry], { env, onLine });
+}
+
+export interface SpawnOptions {
+  env: NodeJS.ProcessEnv;
+  onLine?: (line: string) => void;
+  cwd?: string;
+  /** Run as this user (PostgreSQL refuses to run as root). */
+  uid?: number;
+  gid?: number;
+}
+
+/** Runs any program (a compiled entry point, a server binary); each output line goes to `onLine`. */
+export function spawnCommand(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+): ManagedProcess {
+  const onLine = options.onLine ?? prefixer(name);
   // Its own process group: a terminal's Ctrl-C reaches the stack, which stops its children in
   // order (API first, Temporal last) instead of all of them at once.
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env,
+  const child = spawn(command, args, {
+    env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
   });
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', onLine);
   }
-  // If our process exits without stopping the child (a crash, process.exit), take it along.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  running.add(child);
   const exited = new Promise<ExitStatus>((resolve) =>
     child.once('exit', (code, signal) => {
-      process.off('exit', killOnExit);
+      running.delete(child);
       resolve(code ?? signal);
     }),
   );
   return { name, child, exited };
 }
+
+// If our process exits without stopping a child (a crash, process.exit), take it along. One
+// listener for all of them: a cluster has more children than Node's listener warning allows.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** What the handle needs of one run of a process. */
 export interface Incarnation {
@@ -69,8 +97,10 @@ export interface ProcessRecipe {
   launch(): Promise<Incarnation>;
   /** Resolves once that run serves; rejects if it exits first or takes too long. */
   ready(incarnation: Incarnation): Promise<void>;
-  /** After SIGTERM, how long it may take to exit before SIGKILL. */
+  /** After `stopSignal`, how long it may take to exit before SIGKILL. */
   graceMs: number;
+  /** What asks it to stop; default SIGTERM (PostgreSQL's fast shutdown is SIGINT). */
+  stopSignal?: NodeJS.Signals;
 }
 
 /**
@@ -125,7 +155,7 @@ export class StackProcess {
     await this.start();
   }
 
-  /** SIGTERM, then SIGKILL once the grace period is over. Safe to call twice. */
+  /** SIGTERM (or the recipe's stop signal), then SIGKILL once the grace period is over. Safe to call twice. */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#current) await this.#terminate(this.#current);
@@ -133,7 +163,7 @@ export class StackProcess {
 
   async #terminate(incarnation: Incarnation): Promise<void> {
     if (!incarnation.isRunning()) return void (await incarnation.exited);
-    incarnation.signal('SIGTERM');
+    incarnation.signal(this.recipe.stopSignal ?? 'SIGTERM');
     const timer = setTimeout(() => incarnation.signal('SIGKILL'), this.recipe.graceMs);
     await incarnation.exited;
     clearTimeout(timer);

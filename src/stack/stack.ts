@@ -80,7 +80,7 @@ export interface Stack {
  * PAYLOAD_ENCRYPTION_KEYS, or the stack's own development key: made once and kept under the data
  * directory, so runs stored by an earlier start stay readable.
  */
-function payloadKeys(dataDir: string, env: NodeJS.ProcessEnv): string {
+export function payloadKeys(dataDir: string, env: NodeJS.ProcessEnv): string {
   if (env.PAYLOAD_ENCRYPTION_KEYS) return env.PAYLOAD_ENCRYPTION_KEYS;
   const file = join(dataDir, 'payload-key');
   if (!existsSync(file)) {
@@ -96,14 +96,14 @@ export function localUrl(host: string, port: number): string {
   return `http://${hostPort(reachable, port)}`;
 }
 
-async function ensureFree(port: number, what: string): Promise<void> {
+export async function ensureFree(port: number, what: string): Promise<void> {
   if (await portAccepts(port)) {
     throw new Error(`port ${port} (${what}) is already in use by another program`);
   }
 }
 
 /** The worker serves once it polls its task queue, which its SDK metrics say. */
-async function workerPolls(metricsUrl: string): Promise<boolean> {
+export async function workerPolls(metricsUrl: string): Promise<boolean> {
   const response = await fetch(metricsUrl, {
     signal: AbortSignal.timeout(2_000),
   });

@@ -2,9 +2,11 @@
 // TOML profiles the `temporal` CLI reads), so one build reaches a dev server, TLS or Cloud.
 import { loadClientConnectConfig, type ClientConnectConfig } from '@temporalio/envconfig';
 import type { Config } from '../config';
+import { checkTlsFiles } from './tls-files';
 
 export function temporalConnectConfig(config: Config, env: NodeJS.ProcessEnv = process.env) {
   let loaded: ClientConnectConfig;
+  checkTlsFiles(env);
   try {
     loaded = loadClientConnectConfig({
       overrideEnvVars: Object.fromEntries(

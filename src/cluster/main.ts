@@ -1,0 +1,112 @@
+// `npm run cluster`: seer-runs on a production-shaped Temporal (PostgreSQL, four services, mTLS)
+// with two workers and two API replicas from the compiled build; Ctrl-C stops it all in order.
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DEV_TOKEN, loadConfigOrExit, orExit, parseEnv, Port } from '../config';
+import { startCluster, type Cluster } from './cluster';
+
+const ROOT = join(__dirname, '../..');
+/** The cluster's own knobs, beside the processes' configuration (src/config). */
+const ClusterEnv = z.object({
+  SEER_RUNS_DATA_DIR: z.string().default(join(ROOT, '.data')),
+  TEMPORAL_PORT: Port.default(7233),
+  API_2_PORT: Port.optional(),
+  FAKE_SEER_PORT: Port.default(9090),
+  CODEC_SERVER_PORT: Port.default(8089),
+});
+
+function addressTable(cluster: Cluster): string {
+  const { config } = cluster;
+  const pids = (names: string[]) =>
+    cluster
+      .list()
+      .filter((child) => names.includes(child.name))
+      .map((child) => `${child.name}=${child.pid}`)
+      .join(' ');
+  const tls = cluster.tlsEnv;
+  const db = cluster.database;
+  const rows: Array<[string, string]> = [
+    ['API', `${cluster.apiUrls[0]} (api-1), ${cluster.apiUrls[1]} (api-2)`],
+    ['Temporal', `${cluster.temporalAddress} (mTLS, namespace ${cluster.namespace})`],
+    ['TLS client', `${tls.TEMPORAL_TLS_CLIENT_CERT_PATH} (+ .key, CA ca.pem)`],
+    ['PostgreSQL', `${db.host}:${db.port}${db.external ? ' (external)' : ''}`],
+    ['Seer', `${cluster.seerUrl} (fake Seer)`],
+    ['Codec server', cluster.codecUrl],
+    ['Worker metrics', `:${cluster.ports.workerMetrics1}, :${cluster.ports.workerMetrics2}`],
+    ['Dev token', config.apiTokens.has(DEV_TOKEN) ? DEV_TOKEN : '(SEER_RUNS_API_TOKENS is set)'],
+    ['Temporal pids', pids(['postgres', 'history', 'matching', 'frontend', 'temporal-worker'])],
+    ['seer-runs pids', pids(['codec', 'fake-seer', 'worker-1', 'worker-2', 'api-1', 'api-2'])],
+    ['Started in', `${(cluster.timings.total! / 1000).toFixed(1)} s`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const knobs = orExit(() => parseEnv(ClusterEnv, process.env));
+  const abort = new AbortController();
+  const starting = startCluster({
+    dataDir: join(knobs.SEER_RUNS_DATA_DIR, 'cluster'),
+    ports: {
+      frontend: knobs.TEMPORAL_PORT,
+      api1: config.port,
+      api2: knobs.API_2_PORT ?? config.port + 1,
+      fakeSeer: knobs.FAKE_SEER_PORT,
+      codec: knobs.CODEC_SERVER_PORT,
+    },
+    signal: abort.signal,
+  });
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nstopping the cluster...\n');
+    abort.abort();
+    await starting.then(
+      (cluster) => cluster.stop(),
+      () => undefined,
+    );
+    process.stdout.write('stopped.\n');
+    process.exit(code);
+  };
+  // As `npm start`: the first Ctrl-C stops the processes in order, a later one kills them.
+  let firstSignalAt = 0;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (!stopping) {
+        firstSignalAt = Date.now();
+        return void stopAll(0);
+      }
+      if (Date.now() - firstSignalAt < 2_000) return;
+      process.stdout.write('\nkilling the cluster now\n');
+      void starting.then(async (cluster) => {
+        await Promise.all(cluster.list().map((child) => child.kill('SIGKILL')));
+        process.exit(1);
+      });
+    });
+  }
+
+  try {
+    const cluster = await starting;
+    for (const child of cluster.list()) {
+      void child.exited.then((code) => {
+        if (!stopping) {
+          process.stderr.write(
+            `${child.name} exited unexpectedly (${code}); stopping the cluster\n`,
+          );
+          void stopAll(1);
+        }
+      });
+    }
+    process.stdout.write(
+      `\nseer-runs is up on a Temporal cluster (Ctrl-C stops everything):\n${addressTable(cluster)}\n\n`,
+    );
+  } catch (err) {
+    if (stopping) return;
+    process.stderr.write(`npm run cluster failed: ${(err as Error).message}\n`);
+    await stopAll(1);
+  }
+}
+
+void main();
