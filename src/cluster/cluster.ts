@@ -2,12 +2,12 @@
 // processes behind mTLS, two workers and two API replicas from the compiled build, fake Seer, codec.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../config';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../domain';
+import { freePort } from '../temporal/dev-server';
 import {
   httpOk,
   incarnationOf,
@@ -19,7 +19,7 @@ import {
   waitUntil,
   type ProcessRecipe,
 } from '../stack/processes';
-import { ensureFree, payloadKeys, workerPolls } from '../stack/stack';
+import { ensureFree, pageTokenKey, payloadKeys, workerPolls } from '../stack/stack';
 import { readEntryPoints } from './entry-points';
 import { localPostgres, waitForDatabase, type Database } from './postgres';
 
@@ -166,25 +166,6 @@ async function provision(env: NodeJS.ProcessEnv, say: (line: string) => void): P
   return found as Toolchain;
 }
 
-/**
- * A free port below 32768. Temporal's SQL schema keeps a service's port in a smallint
- * (cluster_membership.rpc_port), and the kernel's ephemeral ports start above it.
- */
-async function lowFreePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await canListen(port)) return port;
-  }
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /** The remembered ports, then fixed ones from options, then free ones for the rest. */
 async function choosePorts(dataDir: string, fixed: Partial<ClusterPorts>): Promise<ClusterPorts> {
   const file = join(dataDir, 'ports.json');
@@ -193,7 +174,7 @@ async function choosePorts(dataDir: string, fixed: Partial<ClusterPorts>): Promi
     : {};
   const ports = {} as ClusterPorts;
   for (const name of CLUSTER_PORTS) {
-    const port = fixed[name] ?? remembered[name] ?? (await lowFreePort());
+    const port = fixed[name] ?? remembered[name] ?? (await freePort());
     const twin = CLUSTER_PORTS.find((other) => ports[other] === port);
     if (twin) throw new Error(`port ${port} is given to both ${twin} and ${name}`);
     // A membership or gRPC port a service had stays its own: the ring in the database names it.
@@ -471,6 +452,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       SEER_URL: seerUrl,
       SEER_SHARED_SECRET: config.seer.sharedSecret,
       PAYLOAD_ENCRYPTION_KEYS: keys,
+      // One key for both replicas: a page token handed out by one pages on at the other.
+      SEER_RUNS_PAGE_TOKEN_KEY: pageTokenKey(options.dataDir, baseEnv),
       WORKFLOW_BUNDLE_PATH: bundlePath,
     };
     const devEntry = (
@@ -508,6 +491,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     step('build, codec, fake Seer');
 
     const workerGrace = config.worker.shutdownGraceMs + 5_000;
+    // The API's whole drain (spec §5), as npm start gives it.
+    const apiGrace = config.apiDrainMs + 5_000;
     const apps = [
       program(
         'worker-1',
@@ -531,7 +516,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         entries.api,
         { ...appEnv, PORT: String(ports.api1) },
         () => httpOk(`http://127.0.0.1:${ports.api1}/readyz`),
-        { readyMs: 60_000, graceMs: 10_000 },
+        { readyMs: 60_000, graceMs: apiGrace },
       ),
       program(
         'api-2',
@@ -539,7 +524,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         entries.api,
         { ...appEnv, PORT: String(ports.api2) },
         () => httpOk(`http://127.0.0.1:${ports.api2}/readyz`),
-        { readyMs: 60_000, graceMs: 10_000 },
+        { readyMs: 60_000, graceMs: apiGrace },
       ),
     ];
     await Promise.all(apps.map((app) => app.start()));

@@ -90,6 +90,18 @@ export function payloadKeys(dataDir: string, env: NodeJS.ProcessEnv): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * The page-token key every API replica of this data directory shares (SEER_RUNS_PAGE_TOKEN_KEY), kept
+ * beside the payload key so a token handed out before a restart still pages on after it.
+ */
+export function pageTokenKey(dataDir: string, env: NodeJS.ProcessEnv): string {
+  if (env.SEER_RUNS_PAGE_TOKEN_KEY) return env.SEER_RUNS_PAGE_TOKEN_KEY;
+  const file = join(dataDir, 'page-token-key');
+  if (!existsSync(file))
+    writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
 /** Where this machine reaches a process that listens on `host`: a wildcard on loopback. */
 export function localUrl(host: string, port: number): string {
   const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
@@ -229,6 +241,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       SEER_URL: seerUrl,
       SEER_SHARED_SECRET: config.seer.sharedSecret,
       PAYLOAD_ENCRYPTION_KEYS: keys,
+      SEER_RUNS_PAGE_TOKEN_KEY: pageTokenKey(options.dataDir, baseEnv),
     };
     if (!options.seerUrl) {
       const fakeSeerEnv = { ...env, FAKE_SEER_PORT: String(options.ports.fakeSeer) };

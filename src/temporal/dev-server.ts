@@ -50,15 +50,26 @@ export interface DevServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * A free port in 20000-31999: below the kernel's ephemeral range (32768 and up), so an outgoing
+ * connection can't take it between this check and the bind (a port the kernel hands out for
+ * listen(0) is one of those), and below 32768, which Temporal's SQL schema needs (its membership
+ * table keeps ports in a smallint).
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(host, port)) return port;
+  }
+  throw new Error(`no free port in 20000-31999 on ${host}`);
+}
+
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }
 
