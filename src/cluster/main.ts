@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEV_TOKEN, loadConfigOrExit, orExit, parseEnv, Port } from '../config';
 import { startCluster, type Cluster } from './cluster';
+import { onStopSignals } from '../stack/stop-signals';
 
 const ROOT = join(__dirname, '../..');
 /** The cluster's own knobs, beside the processes' configuration (src/config). */
@@ -71,21 +72,15 @@ async function main(): Promise<void> {
     process.exit(code);
   };
   // As `npm start`: the first Ctrl-C stops the processes in order, a later one kills them.
-  let firstSignalAt = 0;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (!stopping) {
-        firstSignalAt = Date.now();
-        return void stopAll(0);
-      }
-      if (Date.now() - firstSignalAt < 2_000) return;
-      process.stdout.write('\nkilling the cluster now\n');
-      void starting.then(async (cluster) => {
+  onStopSignals('cluster', {
+    stopping: () => stopping,
+    stop: stopAll,
+    killNow: () =>
+      starting.then(async (cluster) => {
         await Promise.all(cluster.list().map((child) => child.kill('SIGKILL')));
         process.exit(1);
-      });
-    });
-  }
+      }),
+  });
 
   try {
     const cluster = await starting;

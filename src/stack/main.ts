@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEV_TOKEN, loadConfigOrExit, orExit, parseEnv, Port } from '../config';
 import { localUrl, startStack, type Stack } from './stack';
 import { supervise } from './supervise';
+import { onStopSignals } from './stop-signals';
 
 const ROOT = join(__dirname, '../..');
 /** The stack's own knobs, beside the processes' configuration (src/config). */
@@ -119,25 +120,16 @@ async function main(): Promise<void> {
     process.stdout.write('stopped.\n');
     process.exit(code);
   };
-  // The children run in their own process groups, so a terminal's Ctrl-C reaches only us (and
-  // npm/tsx in front of us, which may relay it: one press can arrive twice). The first signal stops
-  // the children in order; another one a few seconds later says "now": they are killed outright.
-  let firstSignalAt = 0;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (!stopping) {
-        firstSignalAt = Date.now();
-        return void stopAll(0);
-      }
-      if (Date.now() - firstSignalAt < 2_000) return;
-      process.stdout.write('\nkilling the stack now\n');
-      void starting.then(async (stack) => {
+  onStopSignals('stack', {
+    stopping: () => stopping,
+    stop: stopAll,
+    killNow: () =>
+      starting.then(async (stack) => {
         await Promise.all(stack.list().map((child) => child.kill('SIGKILL')));
         rmSync(LOCK, { force: true });
         process.exit(1);
-      });
-    });
-  }
+      }),
+  });
 
   try {
     const stack = await starting;
