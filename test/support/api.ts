@@ -64,6 +64,11 @@ export interface ApiHarness {
   /** The app's own Temporal client (an ApiConnection), for describe/terminate in assertions. */
   temporal: Client;
   server: RunningServer;
+  /**
+   * How long the server took over each request it answered, from its arrival (Fastify's
+   * reply.elapsedTime), in the order answered: the clock spec §3's bounds are stated on.
+   */
+  answeredInMs: number[];
   call(method: string, path: string, options?: CallOptions): Promise<ApiResponse>;
   /** Stops the worker before the harness does (to read runs with no worker up). */
   stopWorker(): Promise<void>;
@@ -163,6 +168,11 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     ...(options.stalePollerMs === undefined ? {} : { stalePollerMs: options.stalePollerMs }),
   });
   const app = buildApp({ config, runs, seer, logger: testLogger });
+  const answeredInMs: number[] = [];
+  app.addHook('onResponse', (_request, reply, done) => {
+    answeredInMs.push(reply.elapsedTime);
+    done();
+  });
   const server = await startServer(app, {
     host: '127.0.0.1',
     port: 0,
@@ -203,6 +213,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     worker,
     temporal,
     server,
+    answeredInMs,
     call,
     stopWorker,
     post: (org, body, rest) =>
