@@ -1,9 +1,8 @@
-// `npm run bench`: starts the local stack as `npm start` does (fake Seer 50 ms), then measures the
-// direct, mirror, engine_floor and naive paths at c=1/16/64 in alternating rounds, and overload.
+// `npm run bench [-- --backend cluster]`: starts the dev stack as `npm start` does, or the cluster
+// (fake Seer 50 ms), then measures the four paths at c=1/16/64 in alternating rounds, and overload.
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join, relative } from 'node:path';
-import { LATENCY_FLAGS } from '../src/temporal/dev-server';
 import { closedLoop } from './load';
 import { describe, measure } from './measure';
 import { overload, type OverloadCounts } from './overload';
@@ -64,7 +63,7 @@ async function rounds(rig: Rig, plan: Plan): Promise<RoundFigure[]> {
       // The order of the paths turns with each measurement, so drift hits them all alike.
       for (const path of rotate(PATHS, round + ci)) {
         await sleep(plan.settleMs);
-        const figure = await measure(rig.pids, path, concurrency, () =>
+        const figure = await measure(rig.processes, path, concurrency, () =>
           closedLoop(concurrency, plan.runs[concurrency], rig.runners[path], rig.nextSeq),
         );
         figures.push(figure);
@@ -81,7 +80,7 @@ async function overloadLevel(
 ): Promise<{ overloadFigure: RoundFigure; counts: OverloadCounts }> {
   await sleep(plan.settleMs);
   let counts: OverloadCounts | undefined;
-  const overloadFigure = await measure(rig.pids, 'mirror', OVERLOAD_CONCURRENCY, async () => {
+  const overloadFigure = await measure(rig.processes, 'mirror', OVERLOAD_CONCURRENCY, async () => {
     const result = await overload(
       rig.apiLoad,
       OVERLOAD_CONCURRENCY,
@@ -96,7 +95,7 @@ async function overloadLevel(
   return { overloadFigure, counts: counts! };
 }
 
-/** bench/results/<date>[-quick].json and the table on stdout. */
+/** bench/results/<date>[-cluster][-quick].json and the table on stdout. */
 async function write(
   rig: Rig,
   plan: Plan,
@@ -108,39 +107,40 @@ async function write(
   },
 ): Promise<void> {
   const { figures, overloadFigure, counts, loadavgStart } = measured;
+  const { backend } = rig;
   const rows = aggregate(figures);
   const ratioList = ratios(rows);
   const [overloadRow] = aggregate([overloadFigure]);
   const date = new Date().toISOString().slice(0, 10);
   const resultsDir = join(ROOT, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
-  const jsonPath = join(resultsDir, `${date}${plan.quick ? '-quick' : ''}.json`);
+  // The dev server's file keeps its name; the cluster's sits beside it.
+  const suffix = `${backend.name === 'dev' ? '' : `-${backend.name}`}${plan.quick ? '-quick' : ''}`;
+  const jsonPath = join(resultsDir, `${date}${suffix}.json`);
   const serverVersion = await rig.engine.serverVersion();
   await writeJson(jsonPath, {
+    backend: backend.name,
     machine: { ...machine(), loadavg_start: loadavgStart, loadavg_end: roundedLoadavg() },
-    server: {
-      version: serverVersion,
-      cli: rig.stack.temporalCliVersion,
-      flags: LATENCY_FLAGS,
-      storage: 'SQLite in memory',
-      payload_encryption: true,
-    },
+    server: { version: serverVersion, ...backend.server },
     plan: {
       quick: plan.quick,
+      backend: backend.name,
+      api_replicas: backend.apiUrls.length,
       seer_latency_ms: plan.seerLatencyMs,
-      sync_wait_timeout_ms: rig.stack.config.syncWaitTimeoutMs,
+      sync_wait_timeout_ms: backend.config.syncWaitTimeoutMs,
       rounds: plan.rounds,
       warmup_runs_per_path: plan.warmupRuns,
       runs_per_measurement: plan.runs,
       overload: { concurrency: OVERLOAD_CONCURRENCY, runs: plan.overloadRuns },
     },
-    results: [...rows, overloadRow],
+    results: [...rows, overloadRow!].map((row) => ({ backend: backend.name, ...row })),
     ratios: ratioList,
     overload: counts,
   });
 
   process.stdout.write(
     `\n${formatTable(rows, ratioList)}\n\n${formatOverload(counts, overloadRow!)}\n\n` +
+      `${backend.name === 'cluster' ? 'cluster (PostgreSQL, 4 services, mTLS, 2 APIs + 2 workers)' : 'dev server'}, ` +
       `Seer latency ${plan.seerLatencyMs} ms, Temporal ${serverVersion}, ${cpus().length} cores; ` +
       `medians of ${plan.rounds} round(s)\n` +
       `results: ${relative(process.cwd(), jsonPath)}\n`,

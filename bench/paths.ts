@@ -2,7 +2,12 @@
 // shipped), engine_floor (least a durable run costs here) and naive (the textbook workflow).
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  type NativeConnectionOptions,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import { Pool } from 'undici';
 import { DEV_TOKEN } from '../src/config';
 import type { SeerClient } from '../src/seer/client';
@@ -29,17 +34,24 @@ export interface ApiAnswer {
   retryAfterS: number | null;
 }
 
-/** POSTs runs to the API over one keep-alive pool, with the dev token. */
+/**
+ * POSTs runs to the API with the dev token, over one keep-alive pool per replica, taking the
+ * replicas in turn as a round-robin load balancer would (a follow-up may reach another replica).
+ */
 export class ApiLoad {
-  readonly #pool: Pool;
+  readonly #pools: Pool[];
+  #turn = 0;
 
-  constructor(apiUrl: string, connections: number) {
+  constructor(apiUrls: readonly string[], connections: number) {
     // A POST may hold its socket for SYNC_WAIT_TIMEOUT_MS (10 s by default) and more under load.
-    this.#pool = new Pool(apiUrl, { connections, headersTimeout: 120_000, bodyTimeout: 120_000 });
+    this.#pools = apiUrls.map(
+      (url) => new Pool(url, { connections, headersTimeout: 120_000, bodyTimeout: 120_000 }),
+    );
   }
 
   async post(org: number, key: string, extra: Record<string, unknown> = {}): Promise<ApiAnswer> {
-    const response = await this.#pool.request({
+    const pool = this.#pools[this.#turn++ % this.#pools.length]!;
+    const response = await pool.request({
       method: 'POST',
       path: `/v1/organizations/${org}/seer-runs`,
       headers: {
@@ -64,8 +76,8 @@ export class ApiLoad {
     };
   }
 
-  close(): Promise<void> {
-    return this.#pool.close();
+  async close(): Promise<void> {
+    await Promise.all(this.#pools.map((pool) => pool.close()));
   }
 }
 
@@ -74,14 +86,15 @@ export function answerKind(answer: ApiAnswer): string {
 }
 
 export interface BenchEngineOptions {
-  address: string;
+  /** As src/temporal/connection.ts reads them from TEMPORAL_* (address, and mTLS on the cluster). */
+  connectionOptions: NativeConnectionOptions;
   namespace: string;
   bundle: WorkflowBundle;
   seer: SeerClient;
 }
 
 /**
- * The bench's own workers on the stack's dev server. engine_floor: one NativeConnection shared by
+ * The bench's own workers on the stack's Temporal server. engine_floor: one NativeConnection shared by
  * its worker and its client, so a start can be eager. naive: a worker with default options on its
  * own NativeConnection, and a client on its own gRPC Connection, as the SDK's samples do.
  */
@@ -98,15 +111,15 @@ export class BenchEngine {
   ) {}
 
   static async start(options: BenchEngineOptions): Promise<BenchEngine> {
-    const { address, namespace, bundle } = options;
+    const { connectionOptions, namespace, bundle } = options;
     const activities = createBenchActivities(options.seer, {
       organizationId: MIRROR_ORG,
       projectId: BENCH_BODY.project_id,
       query: BENCH_BODY.request.query,
     });
-    const floor = await NativeConnection.connect({ address });
-    const naiveWorker = await NativeConnection.connect({ address });
-    const naiveClient = await Connection.connect({ address });
+    const floor = await NativeConnection.connect(connectionOptions);
+    const naiveWorker = await NativeConnection.connect(connectionOptions);
+    const naiveClient = await Connection.connect(connectionOptions);
     const workers = await Promise.all(
       [
         {

@@ -1,5 +1,5 @@
-// What one bench run measures: the concurrencies, how many runs each, the rounds, the warm-up and
-// the overload level, full or `--quick`, and the fake Seer's latency (FAKE_SEER_LATENCY_MS).
+// What one bench run measures: the server (`--backend dev|cluster`), the concurrencies, how many
+// runs each, the rounds, the warm-up and overload, full or `--quick`, and the fake Seer's latency.
 import { z } from 'zod';
 import { intIn, orExit, parseEnv } from '../src/config';
 
@@ -7,6 +7,9 @@ export const CONCURRENCIES = [1, 16, 64] as const;
 export type Concurrency = (typeof CONCURRENCIES)[number];
 export const OVERLOAD_CONCURRENCY = 256;
 export const WARMUP_CONCURRENCY = 8;
+/** dev: `temporal server start-dev` as `npm start` runs it; cluster: `startCluster` (PostgreSQL, mTLS). */
+export const BACKENDS = ['dev', 'cluster'] as const;
+export type BackendName = (typeof BACKENDS)[number];
 
 interface Sizes {
   rounds: number;
@@ -33,15 +36,29 @@ const QUICK: Sizes = {
 };
 
 export interface Plan extends Sizes {
+  backend: BackendName;
   quick: boolean;
   seerLatencyMs: number;
 }
 
 const BenchEnv = z.object({ FAKE_SEER_LATENCY_MS: intIn(0, 600_000).default(50) });
 
-/** The plan from the command line and the environment; a bad variable stops the bench. */
+/** `--backend cluster` or `--backend=cluster`; dev when absent. */
+function readBackend(argv: readonly string[]): BackendName {
+  const at = argv.findIndex((arg) => arg === '--backend' || arg.startsWith('--backend='));
+  if (at === -1) return 'dev';
+  const value = argv[at]!.includes('=') ? argv[at]!.slice('--backend='.length) : argv[at + 1];
+  const backend = BACKENDS.find((name) => name === value);
+  if (!backend) {
+    throw new Error(`--backend: expected ${BACKENDS.join(' or ')}, got ${value ?? 'nothing'}`);
+  }
+  return backend;
+}
+
+/** The plan from the command line and the environment; a bad flag or variable stops the bench. */
 export function readPlan(argv: readonly string[], env: NodeJS.ProcessEnv): Plan {
   const quick = argv.includes('--quick');
+  const backend = readBackend(argv);
   const { FAKE_SEER_LATENCY_MS: seerLatencyMs } = orExit(() => parseEnv(BenchEnv, env));
-  return { ...(quick ? QUICK : FULL), quick, seerLatencyMs };
+  return { ...(quick ? QUICK : FULL), backend, quick, seerLatencyMs };
 }

@@ -19,7 +19,10 @@ export interface RoundFigure {
   error_kinds: Record<string, number>;
   api_rss_mb: number | null;
   worker_rss_mb: number | null;
+  /** Every Temporal server process (the dev server, or the cluster's four services). */
   server_cpu_pct: number | null;
+  /** PostgreSQL's postmaster and its backends; null on the dev server (SQLite in its process). */
+  postgres_cpu_pct: number | null;
   api_cpu_pct: number | null;
   worker_cpu_pct: number | null;
   seer_cpu_pct: number | null;
@@ -84,6 +87,7 @@ export function aggregate(figures: RoundFigure[]): ResultRow[] {
       api_rss_mb: maxOf(pick('api_rss_mb')),
       worker_rss_mb: maxOf(pick('worker_rss_mb')),
       server_cpu_pct: medianOf(pick('server_cpu_pct')),
+      postgres_cpu_pct: medianOf(pick('postgres_cpu_pct')),
       api_cpu_pct: medianOf(pick('api_cpu_pct')),
       worker_cpu_pct: medianOf(pick('worker_cpu_pct')),
       seer_cpu_pct: medianOf(pick('seer_cpu_pct')),
@@ -125,8 +129,12 @@ export function ratios(rows: ResultRow[]): Ratio[] {
 
 const cell = (n: number | null, digits = 1) => (n === null ? '-' : n.toFixed(digits));
 
-/** One table: a row per concurrency and path; non-mirror rows carry mirror's ratio to them. */
+/**
+ * One table: a row per concurrency and path; non-mirror rows carry mirror's ratio to them. A
+ * PostgreSQL column when the server keeps its state there.
+ */
 export function formatTable(rows: ResultRow[], ratioList: Ratio[]): string {
+  const withPostgres = rows.some((r) => r.postgres_cpu_pct !== null);
   const header = [
     'c',
     'path',
@@ -139,6 +147,7 @@ export function formatTable(rows: ResultRow[], ratioList: Ratio[]): string {
     'API MB',
     'worker MB',
     'server CPU%',
+    ...(withPostgres ? ['PG CPU%'] : []),
     'others CPU%',
     'mirror/path runs/s',
     'mirror-path p50 ms',
@@ -157,6 +166,7 @@ export function formatTable(rows: ResultRow[], ratioList: Ratio[]): string {
       cell(r.api_rss_mb, 0),
       cell(r.worker_rss_mb, 0),
       cell(r.server_cpu_pct, 0),
+      ...(withPostgres ? [cell(r.postgres_cpu_pct, 0)] : []),
       cell(r.others_cpu_pct, 0),
       ratio ? `${cell(ratio.throughput_ratio, 2)}x` : '',
       ratio && ratio.p50_diff_ms !== null

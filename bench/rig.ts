@@ -1,21 +1,20 @@
-// Everything a bench run drives, started and stopped together: the stack through `startStack`
-// (as `npm start` runs it), the bench's own workers and clients, the API load pool and the log.
+// Everything a bench run drives, started and stopped together: the dev stack or the cluster
+// (bench/backends.ts), the bench's own workers and clients, the API load pools and the log.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { SeerClient } from '../src/seer/client';
-import { startStack, type Stack } from '../src/stack/stack';
-import { freePort } from '../src/temporal/dev-server';
+import { startBackend, type BenchBackend } from './backends';
 import type { RunOnce } from './load';
+import type { MeasuredProcesses } from './measure';
 import { ApiLoad, BenchEngine, pathRunners, type PathName } from './paths';
 import { OVERLOAD_CONCURRENCY, type Plan } from './plan';
-import type { MeasuredPids } from './measure';
 import { progress } from './progress';
 
 export interface Rig {
-  stack: Stack;
+  backend: BenchBackend;
   engine: BenchEngine;
   apiLoad: ApiLoad;
   runners: Record<PathName, RunOnce>;
@@ -23,15 +22,15 @@ export interface Rig {
   prefix: string;
   /** Unique across every measurement of the run. */
   nextSeq: () => number;
-  pids: MeasuredPids;
+  processes: MeasuredProcesses;
   close(): Promise<void>;
 }
 
 /**
  * The stack's environment: this one's, minus anything that would point it elsewhere (another
- * Temporal, a real Seer, production tokens), plus the bench's own settings.
+ * Temporal or database, a real Seer, production tokens), plus the bench's own settings.
  */
-function stackEnv(ports: { api: number; workerMetrics: number }, seerLatencyMs: number) {
+function stackEnv(seerLatencyMs: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = Object.fromEntries(
     Object.entries(process.env).filter(
       ([name]) => !name.startsWith('TEMPORAL_') || name === 'TEMPORAL_CLI_PATH',
@@ -42,8 +41,6 @@ function stackEnv(ports: { api: number; workerMetrics: number }, seerLatencyMs: 
   delete env.NODE_ENV;
   return {
     ...env,
-    PORT: String(ports.api),
-    WORKER_METRICS_PORT: String(ports.workerMetrics),
     FAKE_SEER_LATENCY_MS: String(seerLatencyMs),
     SEER_RUN_MIRROR_ORGS: '1',
     LOG_LEVEL: 'warn',
@@ -64,15 +61,9 @@ export async function startRig(plan: Plan): Promise<Rig> {
     shutdownSignals: [],
     telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
   });
-  const [temporal, fakeSeer, api, workerMetrics] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  progress(`starting the stack (logs: ${logFile})`);
+  progress(`starting the ${plan.backend} stack (logs: ${logFile})`);
 
-  let stack: Stack | undefined;
+  let backend: BenchBackend | undefined;
   let engine: BenchEngine | undefined;
   let apiLoad: ApiLoad | undefined;
   let seer: SeerClient | undefined;
@@ -82,7 +73,7 @@ export async function startRig(plan: Plan): Promise<Rig> {
       await apiLoad?.close();
       await engine?.stop();
       await seer?.close();
-      await stack?.stop();
+      await backend?.stop();
       await new Promise<void>((resolve) => log.end(resolve));
     })());
   process.once('SIGINT', () => {
@@ -91,51 +82,33 @@ export async function startRig(plan: Plan): Promise<Rig> {
   });
 
   try {
-    stack = await startStack({
-      env: stackEnv({ api, workerMetrics }, plan.seerLatencyMs),
-      dataDir: dir,
-      storage: 'memory',
-      ports: { temporal, ui: null, fakeSeer, codec: null },
+    backend = await startBackend(plan.backend, {
+      env: stackEnv(plan.seerLatencyMs),
+      dir,
       onLine: (name, line) => log.write(`[${name}] ${line}\n`),
     });
-    const pid = (name: 'temporal' | 'api' | 'worker' | 'fake-seer') => {
-      const found = stack?.processes[name]?.pid;
-      if (found === undefined) throw new Error(`the stack has no ${name} process`);
-      return found;
-    };
-    const pids: MeasuredPids = {
-      temporal: pid('temporal'),
-      api: pid('api'),
-      worker: pid('worker'),
-      seer: pid('fake-seer'),
-      bench: process.pid,
-    };
+    const { config } = backend;
     seer = new SeerClient({
-      baseUrl: stack.seerUrl,
-      sharedSecret: stack.config.seer.sharedSecret,
-      requestTimeoutMs: stack.config.seer.requestTimeoutMs,
+      baseUrl: backend.seerUrl,
+      sharedSecret: config.seer.sharedSecret,
+      requestTimeoutMs: config.seer.requestTimeoutMs,
     });
     const bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('./workflows'),
       logger: sdkLogger,
     });
-    engine = await BenchEngine.start({
-      address: stack.temporalAddress,
-      namespace: stack.config.temporal.namespace,
-      bundle,
-      seer,
-    });
-    apiLoad = new ApiLoad(stack.apiUrl, OVERLOAD_CONCURRENCY + 64);
+    engine = await BenchEngine.start({ ...backend.temporal, bundle, seer });
+    apiLoad = new ApiLoad(backend.apiUrls, OVERLOAD_CONCURRENCY + 64);
     const prefix = `bench-${randomBytes(4).toString('hex')}`;
     let seq = 0;
     return {
-      stack,
+      backend,
       engine,
       apiLoad,
       runners: pathRunners(apiLoad, engine, prefix, plan.seerLatencyMs),
       prefix,
       nextSeq: () => ++seq,
-      pids,
+      processes: backend.processes,
       close,
     };
   } catch (err) {
