@@ -104,12 +104,12 @@ function clusterTools(): Record<string, string> {
   const out = execFileSync('bash', [join(ROOT, 'scripts/cluster-provision.sh')], {
     encoding: 'utf8',
   });
-  return Object.fromEntries(
-    out
-      .trim()
-      .split('\n')
-      .map((line) => line.split(/=(.*)/s, 2)),
-  );
+  const tools: Record<string, string> = {};
+  for (const line of out.trim().split('\n')) {
+    const [key, value] = line.split(/=(.*)/s, 2);
+    tools[key!] = value ?? '';
+  }
+  return tools;
 }
 
 describe('docker-compose.yml and npm run cluster share one source of truth', () => {
@@ -213,7 +213,7 @@ describe('docker-compose.yml and npm run cluster share one source of truth', () 
       script('register-namespace.sh'),
     ]);
     expect(services['temporal-namespace']?.command).toEqual([
-      loadConfig(services.api!.environment!).temporal.namespace,
+      loadConfig(services.api!.environment).temporal.namespace,
       ...SEARCH_ATTRIBUTE_FLAGS,
     ]);
     for (const name of ['worker', 'api']) {
