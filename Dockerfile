@@ -20,7 +20,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-USER node
+# The base image's `node` user, by number: Kubernetes' runAsNonRoot can only check a numeric one.
+USER 1000:1000
 EXPOSE 8080 9464
 # Worker by default; the API is `node dist/src/api/main.js`, the fake Seer `node dist/src/fake-seer/main.js`.
 CMD ["node", "dist/src/worker.js"]

