@@ -229,6 +229,15 @@ describe('the list on SQL visibility, across replicas', () => {
     }, 30_000);
   });
 
+  it('a burst of 40 list requests over both replicas all answer 200 (visibility RPS raised in deploy/)', async () => {
+    const burst = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        stack.apis[i % 2]!.call('GET', `/v1/organizations/${org}/seer-runs?page_size=1`),
+      ),
+    );
+    expect(burst.map((res) => res.status)).toEqual(Array.from({ length: 40 }, () => 200));
+  });
+
   it('pages with page_size=2, each page token handed out by one replica and used on the other', async () => {
     await eventually(async () => expect(await listed(0, '')).toHaveLength(5), 30_000);
     const pages: string[][] = [];
