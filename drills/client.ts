@@ -1,9 +1,12 @@
 // How a well-behaved product client uses the API during an incident: it sends each run with an
-// Idempotency-Key, retries 503s with the same key, and follows 500s with their retry_token.
+// Idempotency-Key, retries 503s with the same key, follows 500s with their retry_token, and moves to
+// another API replica (same key, same token) when the one it talks to cannot be reached.
 import { request } from 'undici';
 import { DRILL_TOKEN } from './stack';
 
 export interface Answer {
+  /** The API replica that answered (or could not be reached). */
+  api: string;
   status: number;
   body: Record<string, unknown>;
   ms: number;
@@ -42,10 +45,15 @@ export async function post(
     } catch {
       body = { raw: text };
     }
-    return { status: response.statusCode, body, ms: performance.now() - started };
+    return { api: apiUrl, status: response.statusCode, body, ms: performance.now() - started };
   } catch (err) {
-    // The API itself unreachable (restarting): status 0, retried like a 503.
-    return { status: 0, body: { error: (err as Error).message }, ms: performance.now() - started };
+    // The API itself unreachable (restarting, killed): status 0, retried like a 503.
+    return {
+      api: apiUrl,
+      status: 0,
+      body: { error: (err as Error).message, code: (err as { code?: string }).code },
+      ms: performance.now() - started,
+    };
   }
 }
 
@@ -61,22 +69,34 @@ export interface RunOutcome {
 
 const FINAL = new Set([200, 201, 502]);
 
+/** The replicas in the order a client tries them, starting at the `index`-th (spreads load). */
+export function replicasFrom(apis: readonly string[], index: number): string[] {
+  const start = index % apis.length;
+  return [...apis.slice(start), ...apis.slice(0, start)];
+}
+
 /**
- * Sends a run and follows it until it is LIVE or FAILED, or `deadlineMs` passes: 503 or an
- * unreachable API → the same request again; 500 seer_run_pending → again with its retry_token;
- * 404 for that token → the start never reached Temporal, so the same request again without it
- * (the Idempotency-Key still names the same run).
+ * Sends a run and follows it until it is LIVE or FAILED, or `deadlineMs` passes: 503 → the same
+ * request again; an unreachable API → the same request again at the next replica of `apis`
+ * (the first one when there is only one); 500 seer_run_pending → again with its retry_token,
+ * at whichever replica; 404 for that token → the start never reached Temporal, so the same
+ * request again without it (the Idempotency-Key still names the same run).
  */
 export async function driveRun(
-  apiUrl: string,
+  apis: string | readonly string[],
   run: RunRequest,
   deadlineMs: number,
 ): Promise<RunOutcome> {
+  const replicas = typeof apis === 'string' ? [apis] : apis;
+  let replica = 0;
   const answers: Answer[] = [];
   let retryToken: string | undefined;
   for (;;) {
-    const answer = await post(apiUrl, run, retryToken ? { retryToken } : {});
+    const answer = await post(replicas[replica]!, run, retryToken ? { retryToken } : {});
     answers.push(answer);
+    if (answer.status === 0) replica = (replica + 1) % replicas.length;
+    // The first move to another replica is at once; after that, every replica gets a moment.
+    const movesOn = answer.status === 0 && replicas.length > 1 && answers.at(-2)?.status !== 0;
     if (answer.status === 500 && typeof answer.body.retry_token === 'string')
       retryToken = answer.body.retry_token;
     if (FINAL.has(answer.status) || Date.now() > deadlineMs) break;
@@ -85,7 +105,7 @@ export async function driveRun(
       continue;
     }
     if (answer.status >= 400 && answer.status < 500) break;
-    await new Promise((r) => setTimeout(r, answer.status === 500 ? 200 : 500));
+    if (!movesOn) await new Promise((r) => setTimeout(r, answer.status === 500 ? 200 : 500));
   }
   const runIds = answers
     .filter((a) => a.status === 200 || a.status === 201)

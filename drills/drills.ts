@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { runUuidFor } from '../src/api/idempotency';
 import { LOCAL_ATTEMPT_LIMIT_MS, SeerRoute } from '../src/domain';
-import { driveRun, pool, post, type RunOutcome, type RunRequest } from './client';
+import { driveRun, pool, post, replicasFrom, type RunOutcome, type RunRequest } from './client';
 import { tally, type DrillResult } from './ledger';
-import { DRILL_TOKEN, type DrillStack, type DrillStackOptions } from './stack';
+import { DRILL_TOKEN, type DrillStack, type DrillStackOptions, type DrillTarget } from './stack';
 
 const CHAT = SeerRoute.explorerChat;
 // Poisoned and hung runs get routes of their own: the fake Seer's scripted answers are queued per
@@ -18,6 +18,10 @@ const ASSISTED = SeerRoute.assistedQueryStart;
 export interface DrillSize {
   /** Runs in flight for the worker-kill drill. */
   workerKill: number;
+  /** Runs in flight when the cluster's api-1 is killed. */
+  apiKill: number;
+  /** Runs in flight for each restart of a cluster's service (history, matching, PostgreSQL). */
+  serviceRestart: number;
   serverRestart: number;
   outage: number;
   outageSeconds: number;
@@ -39,6 +43,8 @@ export interface DrillSize {
 
 export const FULL: DrillSize = {
   workerKill: 50,
+  apiKill: 50,
+  serviceRestart: 200,
   serverRestart: 200,
   outage: 40,
   outageSeconds: 20,
@@ -57,6 +63,8 @@ export const FULL: DrillSize = {
 
 export const CI: DrillSize = {
   workerKill: 20,
+  apiKill: 20,
+  serviceRestart: 30,
   serverRestart: 40,
   outage: 10,
   outageSeconds: 6,
@@ -88,7 +96,7 @@ function runsOf(
   }));
 }
 
-const explorerRuns = (count: number, tag: string) =>
+export const explorerRuns = (count: number, tag: string) =>
   runsOf(count, tag, (i) => ({
     type: 'explorer',
     project_id: 1,
@@ -144,19 +152,20 @@ function latencyNotes(what: string, alone: number[], beside: number[]): string[]
   ];
 }
 
-const keysOf = (runs: RunRequest[]) => new Set(runs.map((r) => runUuidFor(r.org, r.key)));
+export const keysOf = (runs: RunRequest[]) => new Set(runs.map((r) => runUuidFor(r.org, r.key)));
 
-const sameRunIds = (outcomes: RunOutcome[]) =>
+export const sameRunIds = (outcomes: RunOutcome[]) =>
   outcomes.every((o) => o.runIds.every((id) => id === o.runIds[0]));
 
-export type Drill = (
-  stack: DrillStack,
+/** A drill on a stack of type S; `earlier` holds the run UUIDs of drills before it on that stack. */
+export type Drill<S extends DrillTarget = DrillStack> = (
+  stack: S,
   size: DrillSize,
   earlier: Set<string>,
 ) => Promise<DrillResult>;
 
-async function finish(
-  stack: DrillStack,
+export async function finish(
+  stack: DrillTarget,
   name: string,
   runs: RunRequest[],
   started: number,
@@ -167,6 +176,60 @@ async function finish(
   for (const run of runs) earlier.add(runUuidFor(run.org, run.key));
   return result;
 }
+
+/** Drills that need no process handle: they run on either backend, spread over its replicas. */
+export const ANY_BACKEND: Record<'seer_outage' | 'load', Drill<DrillTarget>> = {
+  async seer_outage(stack, size, earlier) {
+    const started = Date.now();
+    await stack.seer.configure({ outage: 'status_503' });
+    const runs = explorerRuns(size.outage, 'outage');
+    const first = await pool(runs, runs.length, (run) =>
+      post(replicasFrom(stack.apiUrls, runs.indexOf(run))[0]!, run),
+    );
+    const pendingDuringOutage = first.filter((a) => a.status === 500 && a.body.retry_token).length;
+    await new Promise((r) => setTimeout(r, (size.outageSeconds * 1000) / 2));
+    await stack.seer.configure({ outage: 'drop' });
+    await new Promise((r) => setTimeout(r, (size.outageSeconds * 1000) / 2));
+    await stack.seer.configure({ outage: 'none' });
+    // Every run heals on its own (activity retries); the client's retry with its token joins it,
+    // at the other replica when there are two.
+    const healed = await pool(runs, runs.length, async (run) => {
+      const index = runs.indexOf(run);
+      const token = first[index]?.body.retry_token as string | undefined;
+      return driveRunWithToken(replicasFrom(stack.apiUrls, index + 1), run, token);
+    });
+    const tokenMismatch = healed.filter(
+      (o, i) => o.final.body.run_uuid !== first[i]?.body.retry_token,
+    ).length;
+    return finish(stack, 'seer_outage', runs, started, earlier, {
+      notes: [
+        `${pendingDuringOutage}/${runs.length} answered 500 seer_run_pending during the outage`,
+        ...(tokenMismatch ? [`${tokenMismatch} token retries answered another run`] : []),
+      ],
+    });
+  },
+
+  async load(stack, size, earlier) {
+    const started = Date.now();
+    await stack.seer.configure({ transient_error_rate: 0.05, latency_ms: 50 });
+    const runs = explorerRuns(size.load, 'load');
+    const latencies: number[] = [];
+    await pool(runs, size.loadConcurrency, async (run) => {
+      const apis = replicasFrom(stack.apiUrls, runs.indexOf(run));
+      const outcome = await driveRun(apis, run, Date.now() + 120_000);
+      latencies.push(outcome.answers.reduce((sum, a) => sum + a.ms, 0));
+      return outcome;
+    });
+    await stack.seer.configure({ transient_error_rate: 0, latency_ms: 0 });
+    const spread = stack.apiUrls.length > 1 ? `, spread over ${stack.apiUrls.length} APIs` : '';
+    return finish(stack, 'load', runs, started, earlier, {
+      latenciesMs: latencies,
+      notes: [
+        `${size.load} runs at concurrency ${size.loadConcurrency}, 5% transient Seer errors${spread}`,
+      ],
+    });
+  },
+};
 
 export const DRILLS: Record<string, Drill> = {
   async worker_killed(stack, size, earlier) {
@@ -217,31 +280,7 @@ export const DRILLS: Record<string, Drill> = {
     });
   },
 
-  async seer_outage(stack, size, earlier) {
-    const started = Date.now();
-    await stack.seer.configure({ outage: 'status_503' });
-    const runs = explorerRuns(size.outage, 'outage');
-    const first = await pool(runs, runs.length, (run) => post(stack.apiUrl, run));
-    const pendingDuringOutage = first.filter((a) => a.status === 500 && a.body.retry_token).length;
-    await new Promise((r) => setTimeout(r, (size.outageSeconds * 1000) / 2));
-    await stack.seer.configure({ outage: 'drop' });
-    await new Promise((r) => setTimeout(r, (size.outageSeconds * 1000) / 2));
-    await stack.seer.configure({ outage: 'none' });
-    // Every run heals on its own (activity retries); the client's retry with its token joins it.
-    const healed = await pool(runs, runs.length, async (run) => {
-      const token = first[runs.indexOf(run)]?.body.retry_token as string | undefined;
-      return driveRunWithToken(stack, run, token);
-    });
-    const tokenMismatch = healed.filter(
-      (o, i) => o.final.body.run_uuid !== first[i]?.body.retry_token,
-    ).length;
-    return finish(stack, 'seer_outage', runs, started, earlier, {
-      notes: [
-        `${pendingDuringOutage}/${runs.length} answered 500 seer_run_pending during the outage`,
-        ...(tokenMismatch ? [`${tokenMismatch} token retries answered another run`] : []),
-      ],
-    });
-  },
+  seer_outage: ANY_BACKEND.seer_outage,
 
   async seer_slower_than_timeout(stack, size, earlier) {
     const started = Date.now();
@@ -432,22 +471,7 @@ export const DRILLS: Record<string, Drill> = {
     });
   },
 
-  async load(stack, size, earlier) {
-    const started = Date.now();
-    await stack.seer.configure({ transient_error_rate: 0.05, latency_ms: 50 });
-    const runs = explorerRuns(size.load, 'load');
-    const latencies: number[] = [];
-    await pool(runs, size.loadConcurrency, async (run) => {
-      const outcome = await driveRun(stack.apiUrl, run, Date.now() + 120_000);
-      latencies.push(outcome.answers.reduce((sum, a) => sum + a.ms, 0));
-      return outcome;
-    });
-    await stack.seer.configure({ transient_error_rate: 0, latency_ms: 0 });
-    return finish(stack, 'load', runs, started, earlier, {
-      latenciesMs: latencies,
-      notes: [`${size.load} runs at concurrency ${size.loadConcurrency}, 5% transient Seer errors`],
-    });
-  },
+  load: ANY_BACKEND.load,
 
   async fuzzed_input(stack, size) {
     const started = Date.now();
@@ -476,6 +500,7 @@ export const DRILLS: Record<string, Drill> = {
     );
     return {
       name: 'fuzzed_input',
+      backend: stack.backend,
       requested: size.fuzzRuns,
       live: 0,
       failed: 0,
@@ -500,14 +525,14 @@ export const DRILLS: Record<string, Drill> = {
 };
 
 async function driveRunWithToken(
-  stack: DrillStack,
+  apis: readonly string[],
   run: RunRequest,
   token: string | undefined,
 ): Promise<RunOutcome> {
-  if (!token) return driveRun(stack.apiUrl, run, Date.now() + 90_000);
+  if (!token) return driveRun(apis, run, Date.now() + 90_000);
   const answers = [];
   for (const deadline = Date.now() + 90_000; ;) {
-    const answer = await post(stack.apiUrl, run, { retryToken: token });
+    const answer = await post(apis[0]!, run, { retryToken: token });
     answers.push(answer);
     if (answer.status === 200 || answer.status === 502 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 250));
@@ -529,7 +554,7 @@ async function runExists(stack: DrillStack, org: number, uuid: string): Promise<
   return response.status === 200;
 }
 
-async function waitFor(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function waitFor(probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error('drill precondition not reached in time');

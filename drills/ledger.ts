@@ -3,10 +3,11 @@
 import { request } from 'undici';
 import { runUuidFor } from '../src/api/idempotency';
 import type { RunRequest } from './client';
-import { DRILL_TOKEN, type DrillStack } from './stack';
+import { DRILL_TOKEN, type Backend, type DrillTarget } from './stack';
 
 export interface DrillResult {
   name: string;
+  backend: Backend;
   requested: number;
   live: number;
   failed: number;
@@ -29,11 +30,20 @@ interface RunView {
   failure: { reason: string } | null;
 }
 
-async function getRun(stack: DrillStack, org: number, uuid: string): Promise<RunView | null> {
+async function getRun(stack: DrillTarget, org: number, uuid: string): Promise<RunView | null> {
   for (let attempt = 0; ; attempt++) {
-    const response = await request(`${stack.apiUrl}/v1/organizations/${org}/seer-runs/${uuid}`, {
+    // Each try at the next replica: one that is down (a drill's) does not stop the count.
+    const api = stack.apiUrls[attempt % stack.apiUrls.length]!;
+    const response = await request(`${api}/v1/organizations/${org}/seer-runs/${uuid}`, {
       headers: { authorization: `Bearer ${DRILL_TOKEN}` },
+    }).catch((err: unknown) => {
+      if (attempt > 50) throw err;
+      return undefined;
     });
+    if (!response) {
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
     const body = (await response.body.json()) as RunView;
     if (response.statusCode === 200) return body;
     if (response.statusCode === 404) return null;
@@ -48,7 +58,7 @@ async function getRun(stack: DrillStack, org: number, uuid: string): Promise<Run
  * otherwise a run that is neither LIVE nor FAILED counts as lost.
  */
 export async function tally(
-  stack: DrillStack,
+  stack: DrillTarget,
   name: string,
   runs: RunRequest[],
   started: number,
@@ -106,6 +116,7 @@ export async function tally(
   const p99 = pct(0.99);
   return {
     name,
+    backend: stack.backend,
     requested: runs.length,
     live,
     failed,

@@ -1,13 +1,24 @@
 // `npm run drills`: every drill against one real stack (separate processes), one table, and the
-// JSON in drills/results/latest.json. `--ci` runs the small sizes; `--only a,b` picks drills.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// JSON in drills/results/latest.json. `--backend cluster` runs the cluster's drills on
+// `startCluster`; `--ci` runs the small sizes; `--only a,b` picks drills.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { CI, DRILLS, FULL, OWN_STACK } from './drills';
+import { startDrillCluster, type DrillCluster } from './cluster';
+import { CLUSTER_DRILLS } from './cluster-drills';
+import { CI, DRILLS, FULL, OWN_STACK, type Drill, type DrillSize } from './drills';
 import type { DrillResult } from './ledger';
-import { startDrillStack } from './stack';
+import {
+  startDrillStack,
+  type Backend,
+  type DrillStack,
+  type DrillStackOptions,
+  type DrillTarget,
+} from './stack';
 
 export function formatTable(results: DrillResult[]): string {
   const header = [
+    'backend',
     'drill',
     'requested',
     'LIVE',
@@ -18,6 +29,7 @@ export function formatTable(results: DrillResult[]): string {
     'p99 ms',
   ];
   const rows = results.map((r) => [
+    r.backend,
     r.name,
     String(r.requested),
     String(r.live),
@@ -36,28 +48,71 @@ export function formatTable(results: DrillResult[]): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
-  const ci = process.argv.includes('--ci');
-  const onlyIndex = process.argv.indexOf('--only');
-  const only = onlyIndex > 0 ? process.argv[onlyIndex + 1]?.split(',') : undefined;
-  const unknown = only?.filter((name) => !(name in DRILLS)) ?? [];
-  if (unknown.length) {
-    process.stderr.write(
-      `unknown drill(s): ${unknown.join(', ')}; known: ${Object.keys(DRILLS).join(', ')}\n`,
-    );
-    process.exit(2);
-  }
-  const size = ci ? CI : FULL;
-  const stack = await startDrillStack();
-  process.stdout.write(`stack up (logs: ${stack.logFile})\n`);
+interface ResultsFile {
+  machine: { cores: number; node: string };
+  /** When each backend's rows were last written. */
+  dates: Partial<Record<Backend, string>>;
+  drills: DrillResult[];
+}
+
+/**
+ * The file after a full run on `backend`: that backend's rows replaced, the other backend's kept.
+ * Rows from before there were two backends have no `backend` and were the dev server's.
+ */
+export function mergeResults(
+  previous: unknown,
+  backend: Backend,
+  results: DrillResult[],
+  at: { date: string; machine: ResultsFile['machine'] },
+): ResultsFile {
+  const old = (previous ?? {}) as Partial<ResultsFile> & { date?: string };
+  const oldRows = (old.drills ?? []).map((row) => ({ ...row, backend: row.backend ?? 'dev' }));
+  const dates = old.dates ?? (old.date ? { dev: old.date } : {});
+  return {
+    machine: at.machine,
+    dates: { ...dates, [backend]: at.date },
+    drills: [...oldRows.filter((row) => row.backend !== backend), ...results].sort(
+      (a, b) => BACKENDS.indexOf(a.backend) - BACKENDS.indexOf(b.backend),
+    ),
+  };
+}
+
+const BACKENDS: readonly Backend[] = ['dev', 'cluster'];
+
+/** The drills of a backend, and how to start the stack they break (and any of its own). */
+interface BackendRun<S extends DrillTarget> {
+  drills: Record<string, Drill<S>>;
+  start(options?: DrillStackOptions): Promise<S>;
+  ownStack: Partial<Record<string, DrillStackOptions>>;
+}
+
+const DEV: BackendRun<DrillStack> = { drills: DRILLS, start: startDrillStack, ownStack: OWN_STACK };
+const CLUSTER: BackendRun<DrillCluster> = {
+  drills: CLUSTER_DRILLS,
+  start: startDrillCluster,
+  ownStack: {},
+};
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? process.argv[index + 1] : undefined;
+}
+
+async function runDrills<S extends DrillTarget>(
+  run: BackendRun<S>,
+  size: DrillSize,
+  only: string[] | undefined,
+): Promise<DrillResult[]> {
+  const stack = await run.start();
+  process.stdout.write(`${stack.backend} stack up (logs: ${stack.logFile})\n`);
   const results: DrillResult[] = [];
   const earlier = new Set<string>();
   try {
-    for (const [name, drill] of Object.entries(DRILLS)) {
+    for (const [name, drill] of Object.entries(run.drills)) {
       if (only && !only.includes(name)) continue;
       process.stdout.write(`running ${name}...\n`);
-      const own = OWN_STACK[name];
-      const ownStack = own ? await startDrillStack(own) : undefined;
+      const own = run.ownStack[name];
+      const ownStack = own ? await run.start(own) : undefined;
       try {
         const result = await drill(ownStack ?? stack, size, ownStack ? new Set() : earlier);
         results.push(result);
@@ -69,16 +124,41 @@ async function main(): Promise<void> {
   } finally {
     await stack.close();
   }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const ci = process.argv.includes('--ci');
+  const backend = argument('--backend') ?? 'dev';
+  if (!BACKENDS.includes(backend as Backend)) {
+    process.stderr.write(`--backend: expected dev or cluster, got ${backend}\n`);
+    process.exit(2);
+  }
+  const run = backend === 'cluster' ? CLUSTER : DEV;
+  const only = argument('--only')?.split(',');
+  const unknown = only?.filter((name) => !(name in run.drills)) ?? [];
+  if (unknown.length) {
+    process.stderr.write(
+      `unknown ${backend} drill(s): ${unknown.join(', ')}; known: ${Object.keys(run.drills).join(', ')}\n`,
+    );
+    process.exit(2);
+  }
+  const results =
+    run === CLUSTER
+      ? await runDrills(CLUSTER, ci ? CI : FULL, only)
+      : await runDrills(DEV, ci ? CI : FULL, only);
   process.stdout.write(`\n${formatTable(results)}\n`);
   if (!ci && !only) {
     const dir = join(__dirname, 'results');
+    const file = join(dir, 'latest.json');
     mkdirSync(dir, { recursive: true });
-    const machine = { cores: (await import('node:os')).cpus().length, node: process.version };
-    writeFileSync(
-      join(dir, 'latest.json'),
-      `${JSON.stringify({ date: new Date().toISOString(), machine, drills: results }, null, 2)}\n`,
-    );
-    process.stdout.write(`\nwritten: drills/results/latest.json\n`);
+    const previous: unknown = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+    const merged = mergeResults(previous, backend as Backend, results, {
+      date: new Date().toISOString(),
+      machine: { cores: cpus().length, node: process.version },
+    });
+    writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
+    process.stdout.write(`\nwritten: drills/results/latest.json (${backend} rows)\n`);
   }
   const bad = results.filter((r) => r.lost > 0 || r.duplicates > 0);
   process.exit(bad.length ? 1 : 0);

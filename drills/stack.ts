@@ -10,6 +10,24 @@ import { FakeSeerControl } from './fake-seer-control';
 
 export const DRILL_TOKEN = 'drill-token-0123456789';
 
+/** The settings every drill stack shares, on either backend. */
+export function drillEnv(options: DrillStackOptions): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    TEMPORAL_RETENTION: '7d',
+    SEER_SHARED_SECRET: 'drill-secret',
+    SEER_RUNS_API_TOKENS: JSON.stringify({ [DRILL_TOKEN]: '*' }),
+    SEER_RUN_MIRROR_ORGS: '*',
+    SYNC_WAIT_TIMEOUT_MS: String(options.syncWaitTimeoutMs ?? 5_000),
+    SEER_REQUEST_TIMEOUT_MS: String(options.seerRequestTimeoutMs ?? 3_000),
+    ...(options.healWindow ? { SEER_RUN_HEAL_WINDOW: options.healWindow } : {}),
+    WORKER_SHUTDOWN_GRACE_MS: '5000',
+    FAKE_SEER_CONTROL: '1',
+    FAKE_SEER_LATENCY_MS: String(options.seerLatencyMs ?? 0),
+  };
+}
+
 export interface DrillStackOptions {
   seerLatencyMs?: number;
   syncWaitTimeoutMs?: number;
@@ -20,14 +38,25 @@ export interface DrillStackOptions {
   workflowBundlePath?: string;
 }
 
-export interface DrillStack {
-  apiUrl: string;
+/** Where the drills run: the dev server (`npm start`'s stack) or the cluster (`npm run cluster`'s). */
+export type Backend = 'dev' | 'cluster';
+
+/** What every drill sees of a stack: its API replicas and the fake Seer's control API. */
+export interface DrillTarget {
+  backend: Backend;
+  /** The API replicas a client may use: one on the dev server, api-1 and api-2 on the cluster. */
+  apiUrls: readonly string[];
   logFile: string;
+  seer: FakeSeerControl;
+  close(): Promise<void>;
+}
+
+export interface DrillStack extends DrillTarget {
+  backend: 'dev';
+  apiUrl: string;
   /** Restarts on the same port and SQLite file: the runs survive. */
   temporal: StackProcess;
   worker: StackProcess;
-  seer: FakeSeerControl;
-  close(): Promise<void>;
 }
 
 export async function startDrillStack(options: DrillStackOptions = {}): Promise<DrillStack> {
@@ -43,22 +72,11 @@ export async function startDrillStack(options: DrillStackOptions = {}): Promise<
   ]);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
+    ...drillEnv(options),
     PORT: String(api),
     WORKER_METRICS_PORT: String(workerMetrics),
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: 'seer-runs-drills',
-    TEMPORAL_RETENTION: '7d',
-    SEER_SHARED_SECRET: 'drill-secret',
-    SEER_RUNS_API_TOKENS: JSON.stringify({ [DRILL_TOKEN]: '*' }),
-    SEER_RUN_MIRROR_ORGS: '*',
-    SYNC_WAIT_TIMEOUT_MS: String(options.syncWaitTimeoutMs ?? 5_000),
-    SEER_REQUEST_TIMEOUT_MS: String(options.seerRequestTimeoutMs ?? 3_000),
-    ...(options.healWindow ? { SEER_RUN_HEAL_WINDOW: options.healWindow } : {}),
-    WORKER_SHUTDOWN_GRACE_MS: '5000',
-    FAKE_SEER_CONTROL: '1',
-    FAKE_SEER_LATENCY_MS: String(options.seerLatencyMs ?? 0),
     ...(options.workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: options.workflowBundlePath } : {}),
   };
   const stack = await startStack({
@@ -72,6 +90,8 @@ export async function startDrillStack(options: DrillStackOptions = {}): Promise<
     throw err;
   });
   return {
+    backend: 'dev',
+    apiUrls: [stack.apiUrl],
     apiUrl: stack.apiUrl,
     logFile,
     temporal: stack.processes.temporal!,

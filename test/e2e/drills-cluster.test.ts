@@ -1,0 +1,76 @@
+// The cluster's fault drills at CI size (`npm run drills -- --backend cluster` runs them full
+// size), on one cluster: PostgreSQL, Temporal's four services behind mTLS, two workers, two APIs.
+// Each breaks one process while runs are in flight through both replicas; none is lost or made twice.
+import { startDrillCluster, type DrillCluster } from '../../drills/cluster';
+import { CLUSTER_DRILLS } from '../../drills/cluster-drills';
+import { CI } from '../../drills/drills';
+import type { DrillResult } from '../../drills/ledger';
+
+jest.setTimeout(180_000);
+
+let cluster: DrillCluster;
+const earlier = new Set<string>();
+
+beforeAll(async () => {
+  cluster = await startDrillCluster();
+}, 240_000);
+afterAll(async () => {
+  await cluster?.close();
+}, 120_000);
+
+// Notes that report figures are fine; these words mark a broken promise.
+const isProblem = (note: string) => /different run_id|unexpected|another run/.test(note);
+
+function expectClean(result: DrillResult, expectedLive: number): void {
+  expect({
+    backend: result.backend,
+    lost: result.lost,
+    duplicates: result.duplicates,
+    live: result.live,
+    seer_runs: result.seer_runs,
+    notes: result.notes.filter(isProblem),
+  }).toEqual({
+    backend: 'cluster',
+    lost: 0,
+    duplicates: 0,
+    live: expectedLive,
+    seer_runs: expectedLive,
+    notes: [],
+  });
+}
+
+it('worker-1 SIGKILLed with runs in flight: worker-2 ends them all LIVE, one Seer run each', async () => {
+  expectClean(await CLUSTER_DRILLS.worker_killed!(cluster, CI, earlier), CI.workerKill);
+  expect(cluster.processes['worker-1'].running).toBe(true);
+});
+
+it('api-1 SIGKILLed mid-load: its clients move to api-2 with the same key and token, all LIVE', async () => {
+  const result = await CLUSTER_DRILLS.api_killed!(cluster, CI, earlier);
+  expectClean(result, CI.apiKill);
+  const moved = Number(/^(\d+) runs moved from api-1 to api-2/.exec(result.notes[0]!)?.[1]);
+  expect(moved).toBeGreaterThan(0);
+});
+
+it.each([
+  ['history SIGKILLed and restarted', 'history_restarted'],
+  ['matching restarted', 'matching_restarted'],
+  ['PostgreSQL stopped immediately and restarted', 'postgres_restarted'],
+])('%s mid-load: all end LIVE, one Seer run each', async (_what, name) => {
+  expectClean(await CLUSTER_DRILLS[name]!(cluster, CI, earlier), CI.serviceRestart);
+});
+
+it('Seer outage (503, then dropped connections): every run heals to LIVE; a token handed out by one replica resumes the run on the other', async () => {
+  const result = await CLUSTER_DRILLS.seer_outage!(cluster, CI, earlier);
+  expectClean(result, CI.outage);
+  expect(result.notes[0]).toBe(
+    `${CI.outage}/${CI.outage} answered 500 seer_run_pending during the outage`,
+  );
+});
+
+it('load spread over both APIs with 5% transient Seer errors: nothing lost or duplicated', async () => {
+  const result = await CLUSTER_DRILLS.load!(cluster, CI, earlier);
+  expectClean(result, CI.load);
+  expect(result.notes).toContain(
+    `${CI.load} runs at concurrency ${CI.loadConcurrency}, 5% transient Seer errors, spread over 2 APIs`,
+  );
+});
