@@ -405,18 +405,20 @@ export const DRILLS: Record<string, Drill> = {
     const outcomes = await pool(runs, runs.length, (run) =>
       driveRun(stack.apiUrl, run, Date.now() + 60_000),
     );
-    const seerRuns = await stack.seer.runs();
-    const failingKeys = keysOf(failing);
-    const behindFailed = seerRuns.filter((r) => failingKeys.has(r.key)).length;
-    const lateNotLive = outcomes
-      .slice(0, late.length)
-      .filter((o) => o.final.status !== 200 && o.final.status !== 201).length;
+    // The promise is per run, whatever order the queued answers were taken in on a busy machine
+    // (a late first request can take another run's answer): a Seer run behind a run means LIVE
+    // with it, and FAILED means no Seer run behind it.
+    const seerKeys = new Set((await stack.seer.runs()).map((r) => r.key));
+    const isLive = (o: RunOutcome) => o.final.status === 200 || o.final.status === 201;
+    const behindSeer = (i: number) => seerKeys.has(runUuidFor(runs[i]!.org, runs[i]!.key));
+    const behindFailed = outcomes.filter((o, i) => !isLive(o) && behindSeer(i)).length;
+    const liveWithout = outcomes.filter((o, i) => isLive(o) && !behindSeer(i)).length;
+    const lateLive = outcomes.slice(0, late.length).filter(isLive).length;
     return finish(stack, 'heal_window_race', runs, started, earlier, {
       notes: [
+        `${lateLive}/${late.length} runs made LIVE by a request that ended after their window`,
         ...(behindFailed ? [`${behindFailed} FAILED runs have a Seer run behind them`] : []),
-        ...(lateNotLive
-          ? [`${lateNotLive} runs Seer created after the window did not answer LIVE`]
-          : []),
+        ...(liveWithout ? [`${liveWithout} LIVE runs did not answer with a Seer run`] : []),
       ],
     });
   },

