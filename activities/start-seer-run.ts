@@ -52,19 +52,10 @@ export function createStartSeerRun(deps: { seer: SeerRunStarter; logger: Logger 
       project_id: input.project_id,
       attempt,
     });
-    // A retry the server scheduled on its own (after an attempt timed out: a worker died) may land
-    // past the window; the delays this activity sets never do. Such a retry sends nothing.
-    if (windowEnd !== undefined && Context.current().info.attempt > 1 && Date.now() > windowEnd) {
-      log.error(
-        { status: 'FAILED', reason: FailureReason.retries_exhausted },
-        'the heal window ended before this retry',
-      );
-      throw ApplicationFailure.nonRetryable(
-        'Seer did not create the run within the heal window',
-        FailureReason.retries_exhausted,
-        { attempt: attempt - 1, seer_status: null } satisfies SeerAttemptDetails,
-      );
-    }
+    // No check of the window before sending: a retry the server scheduled on its own past the
+    // window follows an attempt that ended without an answer (its worker died mid-request), and
+    // Seer may have made that run. This request, under the same key, finds out; the window is
+    // judged after its answer, below (spec §4: FAILED only with no attempt in flight).
     const request = requestSchemaFor(input.type).safeParse(input.request);
     if (!request.success) {
       log.error(

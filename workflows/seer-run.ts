@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 // The domain's zod-free modules only: zod would add megabytes to the bundle every worker loads.
 import { LOCAL_ATTEMPT_LIMIT_MS } from '../src/domain/attempts';
-import { MAX_RETRY_DELAY_MS, SEER_RETRY } from '../src/domain/retry-delay';
+import { MAX_RETRY_DELAY_MS, retryDelayMs, SEER_RETRY } from '../src/domain/retry-delay';
 import { FollowUp, runTypeSpec, type RunType } from '../src/domain/run-types';
 import { FAILURE_REASONS, FailureReason, type SeerRunResult } from '../src/domain/seer-run';
 import type { SeerRunInput } from '../src/domain/seer-run-input';
@@ -140,10 +140,9 @@ function retriesUntil(input: SeerRunInput, windowEndsAtMs: number, sentBefore: n
     startToCloseTimeout: attemptLimit,
     scheduleToCloseTimeout:
       Math.max(0, windowEndsAtMs - workflowNow()) + 2 * attemptLimit + MAX_RETRY_DELAY_MS,
-    retry: {
-      ...SEER_RETRY_POLICY,
-      initialInterval: SEER_RETRY.initialIntervalMs * SEER_RETRY.backoffCoefficient ** sentBefore,
-    },
+    // The policy's delay after this activity's first request (number sentBefore + 1), capped at
+    // the maximum interval: the SDK refuses an initialInterval above it, failing every task.
+    retry: { ...SEER_RETRY_POLICY, initialInterval: retryDelayMs(sentBefore + 1, undefined) },
   };
   return proxyActivities<Activities>(options);
 }

@@ -47,12 +47,14 @@ export interface BoundPost {
 export async function createRun(deps: CreateRunDeps, args: CreateRunArgs): Promise<RunOutcome> {
   const binding = bindRunRequest(args.organizationId, args.body);
   if (!binding.ok) throw invalidRequest('the request body', binding.issues);
+  // Everything that can throw before the first await comes before the bound's timer exists.
+  const fingerprint = bodySha256(binding.run);
   const scope = requestBound(args, deps.config.syncWaitTimeoutMs);
   const post: BoundPost = {
     deps,
     args,
     run: binding.run,
-    bodySha256: bodySha256(binding.run),
+    bodySha256: fingerprint,
     bound: scope.bound,
   };
   try {

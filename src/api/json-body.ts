@@ -1,5 +1,5 @@
-// The API's JSON body parser (spec §3 "Edges"): strict UTF-8, at most 64 levels of nesting, and no
-// key that cleaning would lose. Checked with an explicit stack, before any recursive walk can run.
+// The API's JSON body parser (spec §3 "Edges"): strict UTF-8, at most 64 levels of nesting, no
+// number JSON can't carry, and no key that cleaning would lose. Checked with an explicit stack, before any recursive walk can run.
 import { cleanString } from '../domain/clean-strings';
 import { quoted } from '../http/client-text';
 import { invalidRequest, pathText, type Issue } from './api-error';
@@ -59,6 +59,13 @@ export function shapeIssue(root: unknown): Issue | null {
       if (issue !== null) return issue;
     }
     for (const [key, inner] of Object.entries(value) as Array<[string, unknown]>) {
+      // JSON.parse reads 1e400 as Infinity: no JSON can carry it on (to Seer, to the fingerprint).
+      if (typeof inner === 'number' && !Number.isFinite(inner)) {
+        return {
+          path: pathText(pathOf(container, Array.isArray(value) ? Number(key) : key)),
+          message: 'is a number out of range (beyond ±1.8e308)',
+        };
+      }
       if (inner === null || typeof inner !== 'object') continue;
       const child: Container = {
         value: inner,

@@ -81,15 +81,10 @@ async function refuseReusedKey(post: BoundPost, runUuid: string): Promise<void> 
   try {
     found = await post.deps.runs.find(runUuid, post.args.organizationId, post.bound);
   } catch (err) {
-    // Never a join on an unchecked body (spec §3).
-    if (err instanceof Error && err.name === 'TemporalUnavailableError') {
-      post.args.log.warn(
-        { err, run_uuid: runUuid },
-        'could not compare the body with the keyed run',
-      );
-      throw keyUnchecked(runUuid);
-    }
-    throw err;
+    // Never a join on an unchecked body (spec §3), whatever Temporal answered instead (a timeout,
+    // a rate limit, an internal error): the start may have happened, so the answer names the run.
+    post.args.log.warn({ err, run_uuid: runUuid }, 'could not compare the body with the keyed run');
+    throw keyUnchecked(runUuid);
   }
   if (found !== null) assertSameBody(runUuid, found.bodySha256, post.bodySha256);
 }

@@ -464,6 +464,29 @@ describe('a body at the edges of the contract is a 400, never a 500', () => {
     },
   );
 
+  it.each([
+    ['metadata', '{"query":"q","metadata":1e400}', 'request.metadata'],
+    ['a list in metadata', '{"query":"q","metadata":{"v":[1,-1e999]}}', 'request.metadata.v.1'],
+  ])(
+    'a number beyond what JSON can carry (%s) is 400 naming it, not 500, and starts nothing',
+    async (_case, request, path) => {
+      const res = await api.call('POST', `/v1/organizations/${org}/seer-runs`, {
+        raw: `{"type":"explorer","request":${request}}`,
+        headers: { 'content-type': 'application/json', 'idempotency-key': KEY },
+      });
+
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ error: 'invalid_request' });
+      expect(res.body.issues).toEqual([
+        { path, message: 'is a number out of range (beyond ±1.8e308)' },
+      ]);
+      await expect(
+        api.temporal.workflow.getHandle(runUuidFor(org, KEY)).describe(),
+      ).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      expect(api.fakeSeer.state.requests).toHaveLength(0);
+    },
+  );
+
   it('the deepest nesting the 256 KiB limit allows is 400, not 500', async () => {
     const levels = 120_000;
     const res = await api.call('POST', `/v1/organizations/${org}/seer-runs`, {

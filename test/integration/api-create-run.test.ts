@@ -12,6 +12,7 @@ import {
   type ApiHarness,
 } from '../support/api';
 import { GrpcCalls, TemporalMethod } from '../support/grpc-calls';
+import { status } from '@grpc/grpc-js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -236,32 +237,39 @@ describe('POST seer-runs, mirror path', () => {
 });
 
 describe("POST seer-runs when Temporal won't tell a keyed run's body", () => {
-  it('answers 503 temporal_unavailable and never joins the run unchecked', async () => {
-    const calls = new GrpcCalls();
-    const api = await startApi({ env: { SYNC_WAIT_TIMEOUT_MS: '2000' }, grpcCalls: calls });
-    try {
-      const org = uniqueOrgId();
-      api.fakeSeer.queueFaults(ROUTE.explorer, [{ hang: true }]);
-      const headers = { 'idempotency-key': 'unchecked' };
-      const first = await api.post(org, bodyOf('explorer'), { headers });
-      expect(first.status).toBe(500);
+  it.each([
+    ['Temporal is gone (UNAVAILABLE)', status.UNAVAILABLE],
+    ['Temporal rate-limits the lookup (RESOURCE_EXHAUSTED)', status.RESOURCE_EXHAUSTED],
+    ['Temporal fails the lookup (INTERNAL)', status.INTERNAL],
+  ])(
+    '%s: answers 503 temporal_unavailable and never joins the run unchecked',
+    async (_case, code) => {
+      const calls = new GrpcCalls();
+      const api = await startApi({ env: { SYNC_WAIT_TIMEOUT_MS: '2000' }, grpcCalls: calls });
+      try {
+        const org = uniqueOrgId();
+        api.fakeSeer.queueFaults(ROUTE.explorer, [{ hang: true }]);
+        const headers = { 'idempotency-key': 'unchecked' };
+        const first = await api.post(org, bodyOf('explorer'), { headers });
+        expect(first.status).toBe(500);
 
-      calls.fail(TemporalMethod.describe);
-      const other = await api.post(org, bodyOf('feature_run'), { headers });
+        calls.fail(TemporalMethod.describe, code);
+        const other = await api.post(org, bodyOf('feature_run'), { headers });
 
-      expect(other.status).toBe(503);
-      expect(other.headers.get('retry-after')).toMatch(/^\d+$/);
-      expect(other.body).toMatchObject({
-        error: 'temporal_unavailable',
-        detail: expect.any(String),
-        run_uuid: first.body.retry_token,
-      });
-      expect(calls.started(TemporalMethod.describe)).toBeGreaterThanOrEqual(1);
-      expect(api.fakeSeer.state.requests).toHaveLength(1);
-    } finally {
-      await api.stop();
-    }
-  });
+        expect(other.status).toBe(503);
+        expect(other.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect(other.body).toMatchObject({
+          error: 'temporal_unavailable',
+          detail: expect.any(String),
+          run_uuid: first.body.retry_token,
+        });
+        expect(calls.started(TemporalMethod.describe)).toBeGreaterThanOrEqual(1);
+        expect(api.fakeSeer.state.requests).toHaveLength(1);
+      } finally {
+        await api.stop();
+      }
+    },
+  );
 });
 
 describe('POST seer-runs when the run is not LIVE within SYNC_WAIT_TIMEOUT_MS', () => {

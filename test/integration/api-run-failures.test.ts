@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { SearchAttr, SeerRunStatus, type FailureReason } from '../../src/domain';
+import { runUuidFor } from '../../src/api/idempotency';
 import { SEER_RUN_WORKFLOW, startSeerRunWorkflow } from '../../src/temporal/runs';
 import { bodyOf, eventually, ROUTE, startApi, uniqueOrgId, type ApiHarness } from '../support/api';
 import { GrpcCalls, TemporalMethod } from '../support/grpc-calls';
@@ -149,6 +150,33 @@ describe('runs closed from outside, read through their retry_token and GET', () 
       failure: { reason },
       closed_at: expect.any(String),
     });
+  });
+
+  it('a run terminated after it went LIVE answers the POST that joins it LIVE, as GET reads it, never failed', async () => {
+    // As a run terminated during its explorer follow-up looks: LIVE recorded, then closed from
+    // outside. Made by hand on a queue no worker polls, so nothing else moves it.
+    const key = `live-then-terminated-${randomUUID()}`;
+    const uuid = runUuidFor(org, key);
+    const input = runInput({ type: 'explorer', organization_id: org, run_uuid: uuid, request: {} });
+    const handle = await api.temporal.workflow.start(SEER_RUN_WORKFLOW, {
+      workflowId: uuid,
+      taskQueue: `no-worker-${randomUUID()}`,
+      args: [input],
+      typedSearchAttributes: [
+        { key: SearchAttr.type, value: input.type },
+        { key: SearchAttr.organizationId, value: org },
+        { key: SearchAttr.status, value: SeerRunStatus.LIVE },
+        { key: SearchAttr.runId, value: 77 },
+      ],
+    });
+    await handle.terminate('operator, during the follow-up');
+
+    const res = await api.post(org, bodyOf('explorer'), { headers: { 'idempotency-key': key } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ run_uuid: uuid, run_id: 77, status: 'LIVE' });
+    const got = await api.call('GET', `/v1/organizations/${org}/seer-runs/${uuid}`);
+    expect(got.body).toMatchObject({ status: 'LIVE', run_id: 77 });
+    expect(api.fakeSeer.state.requests).toHaveLength(0);
   });
 
   it('a timed-out run answers 502 seer_run_failed timed_out and reads FAILED', async () => {

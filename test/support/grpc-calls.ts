@@ -14,7 +14,7 @@ export type TemporalMethod = (typeof TemporalMethod)[keyof typeof TemporalMethod
 export class GrpcCalls {
   readonly #started = new Map<string, number>();
   readonly #inFlight = new Map<string, number>();
-  readonly #failing = new Set<string>();
+  readonly #failing = new Map<string, status>();
 
   /** Calls of `method` sent so far. */
   started(method: TemporalMethod): number {
@@ -26,20 +26,24 @@ export class GrpcCalls {
     return this.#inFlight.get(method) ?? 0;
   }
 
-  /** From now on, calls of `method` fail at once with UNAVAILABLE, as if Temporal were gone. */
-  fail(method: TemporalMethod): void {
-    this.#failing.add(method);
+  /**
+   * From now on, calls of `method` fail at once with `code`: UNAVAILABLE by default, as if Temporal
+   * were gone; RESOURCE_EXHAUSTED as a rate-limited frontend answers.
+   */
+  fail(method: TemporalMethod, code: status = status.UNAVAILABLE): void {
+    this.#failing.set(method, code);
   }
 
   readonly interceptor: Interceptor = (options, nextCall) => {
     const method = options.method_definition.path.split('/').pop() ?? '';
-    if (this.#failing.has(method)) {
-      // Never sent: the caller gets UNAVAILABLE, as from a frontend that went away.
+    const failWith = this.#failing.get(method);
+    if (failWith !== undefined) {
+      // Never sent: the caller gets the chosen status at once.
       return new InterceptingCall(nextCall(options), {
         start: (_metadata, listener) => {
           this.#bump(this.#started, method, 1);
           listener.onReceiveStatus({
-            code: status.UNAVAILABLE,
+            code: failWith,
             details: 'made to fail by the test',
             metadata: new Metadata(),
           });

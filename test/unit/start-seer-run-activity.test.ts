@@ -244,15 +244,27 @@ describe('the heal window, judged between attempts', () => {
     expect(result).toMatchObject({ run_id: 5, attempt: 2 });
   });
 
-  it('a retry the server scheduled past the window sends nothing', async () => {
+  it('a retry the server scheduled past the window (its attempt died mid-request) asks Seer once more: LIVE if Seer made the run', async () => {
     let asked = 0;
     const before = { sent_before: 1, heal_window_ends_at_ms: Date.now() - 1 };
-    const { failure } = await attempt(live, { before, temporalAttempt: 3, onAsk: () => asked++ });
-    expect(asked).toBe(0);
+    const { result } = await attempt(live, { before, temporalAttempt: 3, onAsk: () => asked++ });
+    expect(asked).toBe(1);
+    expect(result).toMatchObject({ run_id: 5, attempt: 4 });
+  });
+
+  it('that retry answered transient ends the run retries_exhausted with its own answer', async () => {
+    let asked = 0;
+    const before = { sent_before: 1, heal_window_ends_at_ms: Date.now() - 1 };
+    const { failure } = await attempt(unavailable, {
+      before,
+      temporalAttempt: 3,
+      onAsk: () => asked++,
+    });
+    expect(asked).toBe(1);
     expect(failure).toMatchObject({
       type: 'retries_exhausted',
       nonRetryable: true,
-      details: [{ attempt: 3, seer_status: null }],
+      details: [{ attempt: 4, seer_status: 503 }],
     });
   });
 });

@@ -1,6 +1,7 @@
 // Everything the API asks Temporal, behind one gateway: start a run, wait for one, find one, list
 // them, and is a worker there. Answers in domain outcomes only, within each request's bound.
 import {
+  ApplicationFailure,
   WorkflowFailedError,
   WorkflowNotFoundError,
   isGrpcCancelledError,
@@ -13,7 +14,7 @@ import {
 import { temporal } from '@temporalio/proto';
 import type { BaseLogger } from 'pino';
 import type { SeerRunInput, SeerRunView } from '../../domain';
-import { SearchAttr } from '../../domain';
+import { isFailureReason, SearchAttr, SeerRunStatus } from '../../domain';
 import type { MirrorOutcome, PendingWhy } from '../../domain/run-outcome';
 import type { seerRun } from '../../../workflows';
 import { SEER_RUN_WORKFLOW, startSeerRunWorkflow, type SeerRunMemo } from '../runs';
@@ -190,13 +191,37 @@ export class RunGateway {
       };
     } catch (err) {
       if (err instanceof WorkflowFailedError) {
-        return { kind: 'failed', runUuid, failure: failureOfClosedRun(err.cause) };
+        const failure = failureOfClosedRun(err.cause);
+        // Closed from outside (terminated, cancelled, timed out) after the run went LIVE, e.g.
+        // during the explorer follow-up: Seer has the run, and GET says so. So does this answer.
+        const ownReason =
+          err.cause instanceof ApplicationFailure && isFailureReason(err.cause.type);
+        const liveBefore = ownReason ? null : await this.#liveView(runUuid, organizationId, bound);
+        if (liveBefore !== null) {
+          return { kind: 'live', organizationId, runUuid, runId: liveBefore, created: false };
+        }
+        return { kind: 'failed', runUuid, failure };
       }
       const why = whyUnfinished(err, bound.signal);
       if (why === 'error') {
         (bound.log ?? this.#logger).warn({ err, run_uuid: runUuid }, 'waiting for the run failed');
       }
       return { kind: 'pending', runUuid, why };
+    }
+  }
+
+  /** The run's run_id when it went LIVE by its own hand before it was closed; else null. */
+  async #liveView(
+    runUuid: string,
+    organizationId: number,
+    bound: RequestBound,
+  ): Promise<number | null> {
+    try {
+      const found = await this.find(runUuid, organizationId, bound);
+      return found?.view.status === SeerRunStatus.LIVE ? found.view.run_id : null;
+    } catch {
+      // Unreadable now: the closed result is all we know (GET will tell the truth later).
+      return null;
     }
   }
 
