@@ -85,6 +85,11 @@ export function nextStepAfter(
     lastAttempt?.type === TRANSIENT_FAILURE_TYPE ? attemptDetailsOf(lastAttempt) : undefined;
   const sent = details?.attempt ?? (regular ? at.sent_before : at.sent_before + 1);
   const delay = details?.next_retry_delay_ms ?? retryDelayMs(sent, undefined);
+  // A local attempt that ended without Seer's answer (its short limit ran out) may have reached
+  // Seer: ask again under the same key whatever the window; that answer decides (spec §4).
+  if (!regular && details === undefined) {
+    return { kind: 'retry', delay_ms: delay, sent_before: sent };
+  }
   if (at.now_ms + delay > at.window_ends_at_ms) {
     const failure: RunFailure = {
       reason: FailureReason.retries_exhausted,

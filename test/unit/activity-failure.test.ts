@@ -306,11 +306,11 @@ describe('nextStepAfter: the heal window is judged between attempts', () => {
       { kind: 'retry', delay_ms: 2_000, sent_before: 1 },
     ],
     [
-      'local attempt cut by its limit with the window ending before the next one',
+      'local attempt cut by its limit (no answer: Seer may have the run) as the window ends: asks again',
       timeout(TimeoutType.START_TO_CLOSE),
       atTheEnd,
       0,
-      exhausted(null, 1, ''),
+      { kind: 'retry', delay_ms: 1_000, sent_before: 1 },
     ],
     [
       'a server TIMEOUT inside the window is not the window: send again',
