@@ -25,6 +25,25 @@ import { localPostgres, waitForDatabase, type Database } from './postgres';
 
 const ROOT = join(__dirname, '../..');
 
+/**
+ * How each Temporal service starts from deploy/temporal/server.yaml, `root` holding deploy/: the
+ * cluster passes the repository, compose the image's /etc/temporal (checked in deployment.test.ts).
+ */
+export function temporalServerArgs(root: string, service: string): string[] {
+  return [
+    '--root',
+    root,
+    '--config',
+    'deploy/temporal',
+    '--env',
+    'server',
+    '--allow-no-auth',
+    'start',
+    '--service',
+    service,
+  ];
+}
+
 /** The cluster's processes in start order; it stops them in reverse. */
 export const CLUSTER_PROCESS_NAMES = [
   'postgres',
@@ -394,18 +413,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       TEMPORAL_WORKER_PORT: String(ports.temporalWorker),
       TEMPORAL_WORKER_MEMBERSHIP_PORT: String(ports.temporalWorkerMembership),
     };
-    const serverArgs = (service: string) => [
-      '--root',
-      ROOT,
-      '--config',
-      'deploy/temporal',
-      '--env',
-      'server',
-      '--allow-no-auth',
-      'start',
-      '--service',
-      service,
-    ];
     const serviceProbe: Record<keyof typeof TEMPORAL_SERVICES, () => Promise<boolean>> = {
       history: () => portAccepts(ports.history),
       matching: () => portAccepts(ports.matching),
@@ -417,7 +424,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       program(
         name,
         tools.TEMPORAL_SERVER,
-        serverArgs(TEMPORAL_SERVICES[name]),
+        temporalServerArgs(ROOT, TEMPORAL_SERVICES[name]),
         serverEnv,
         serviceProbe[name],
         {

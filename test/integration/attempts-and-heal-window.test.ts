@@ -9,6 +9,7 @@ import { eventually } from '../support/api';
 import { runToEnd } from '../support/runs';
 import {
   connectClient,
+  explorerInput,
   installTestRuntime,
   runInput,
   startTestWorker,
@@ -44,18 +45,7 @@ afterAll(async () => {
 });
 
 function explorer(overrides: Partial<SeerRunInput> = {}): SeerRunInput {
-  return runInput({
-    type: RunType.explorer,
-    request: {
-      organization_id: 42,
-      query: 'why is checkout slow?',
-      run_id: null,
-      insert_index: null,
-      on_page_context: null,
-    },
-    attempt_timeout_ms: REQUEST_TIMEOUT_MS,
-    ...overrides,
-  });
+  return explorerInput({ attempt_timeout_ms: REQUEST_TIMEOUT_MS, ...overrides });
 }
 
 const requestsFor = (key: string) => fake.state.requests.filter((r) => r.key === key);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { parse } from 'yaml';
+import { temporalServerArgs } from '../../src/cluster/cluster';
 import { dockerfileCommand, readEntryPoints } from '../../src/cluster/entry-points';
 import { loadConfig } from '../../src/config';
 import { RunType } from '../../src/domain';
@@ -135,16 +136,7 @@ describe('docker-compose.yml and npm run cluster share one source of truth', () 
       expect(container.volumes).toEqual([`${join(ROOT, 'deploy')}:${MOUNTED_DEPLOY}:ro`]);
       expect([...container.entrypoint!, ...container.command!]).toEqual([
         'temporal-server',
-        '--root',
-        '/etc/temporal',
-        '--config',
-        'deploy/temporal',
-        '--env',
-        'server',
-        '--allow-no-auth',
-        'start',
-        '--service',
-        service,
+        ...temporalServerArgs('/etc/temporal', service),
       ]);
     },
   );

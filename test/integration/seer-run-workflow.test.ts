@@ -7,7 +7,13 @@ import { startFakeSeer, type FakeFault, type FakeSeer } from '../../src/fake-see
 import { startSeerRunWorkflow } from '../../src/temporal/runs';
 import { statusQuery } from '../../workflows/seer-run';
 import { runToEnd } from '../support/runs';
-import { connectClient, runInput, startTestWorker, type TestWorker } from '../support/temporal';
+import {
+  connectClient,
+  explorerInput,
+  runInput,
+  startTestWorker,
+  type TestWorker,
+} from '../support/temporal';
 
 const SECRET = 'test-secret';
 
@@ -33,17 +39,7 @@ afterAll(async () => {
 beforeEach(() => fake.reset());
 
 function explorer(overrides: Partial<SeerRunInput> = {}): SeerRunInput {
-  return runInput({
-    type: RunType.explorer,
-    request: {
-      organization_id: 42,
-      query: 'why is checkout slow?',
-      run_id: null,
-      insert_index: null,
-      on_page_context: null,
-    },
-    ...overrides,
-  });
+  return explorerInput(overrides);
 }
 
 const requestsFor = (key: string) => fake.state.requests.filter((r) => r.key === key);

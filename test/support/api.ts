@@ -132,6 +132,35 @@ export function bodyOf(
   }
 }
 
+/**
+ * Calls an API at `url` as a client would: a bearer token (`token: null` sends none), JSON bodies,
+ * and the answer's status, headers, parsed body and raw text.
+ */
+export function apiCaller(url: string, defaultToken: string) {
+  return async (
+    method: string,
+    path: string,
+    { body, raw, headers = {}, token = defaultToken }: CallOptions = {},
+  ): Promise<ApiResponse> => {
+    const sent: Record<string, string> = { ...headers };
+    if (token !== null) sent.authorization = `Bearer ${token}`;
+    let payload: string | Uint8Array | undefined = raw;
+    if (raw === undefined && body !== undefined) {
+      payload = JSON.stringify(body);
+      sent['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${url}${path}`, { method, headers: sent, body: payload });
+    const text = await response.text();
+    let parsed: unknown = {};
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON (e.g. /metrics): tests read `text`.
+    }
+    return { status: response.status, headers: response.headers, body: parsed as AnswerBody, text };
+  };
+}
+
 export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness> {
   const { address, namespace } = testServer();
   const fakeSeer = await startFakeSeer({ sharedSecret: SHARED_SECRET, control: true });
@@ -180,28 +209,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5_000,
   });
 
-  const call = async (
-    method: string,
-    path: string,
-    { body, raw, headers = {}, token = TEST_TOKEN }: CallOptions = {},
-  ): Promise<ApiResponse> => {
-    const sent: Record<string, string> = { ...headers };
-    if (token !== null) sent.authorization = `Bearer ${token}`;
-    let payload: string | Uint8Array | undefined = raw;
-    if (raw === undefined && body !== undefined) {
-      payload = JSON.stringify(body);
-      sent['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${server.url}${path}`, { method, headers: sent, body: payload });
-    const text = await response.text();
-    let parsed: unknown = {};
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // Not JSON (e.g. /metrics): tests read `text`.
-    }
-    return { status: response.status, headers: response.headers, body: parsed as AnswerBody, text };
-  };
+  const call = apiCaller(server.url, TEST_TOKEN);
 
   let workerStopped: Promise<void> | undefined;
   const stopWorker = () => (workerStopped ??= worker?.stop() ?? Promise.resolve());

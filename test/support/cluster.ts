@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FakeSeerControl } from '../../drills/fake-seer-control';
 import { startCluster, type Cluster } from '../../src/cluster/cluster';
-import type { AnswerBody, ApiResponse, CallOptions } from './api';
+import { apiCaller, type ApiResponse, type CallOptions } from './api';
 
 const execFileAsync = promisify(execFile);
 
@@ -37,28 +37,7 @@ export interface TestCluster {
 }
 
 function replicaClient(name: string, url: string): ReplicaClient {
-  const call = async (
-    method: string,
-    path: string,
-    { body, raw, headers = {}, token = DEV_TOKEN }: CallOptions = {},
-  ): Promise<ApiResponse> => {
-    const sent: Record<string, string> = { ...headers };
-    if (token !== null) sent.authorization = `Bearer ${token}`;
-    let payload: string | Uint8Array | undefined = raw;
-    if (raw === undefined && body !== undefined) {
-      payload = JSON.stringify(body);
-      sent['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${url}${path}`, { method, headers: sent, body: payload });
-    const text = await response.text();
-    let parsed: unknown = {};
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // Not JSON: tests read `text`.
-    }
-    return { status: response.status, headers: response.headers, body: parsed as AnswerBody, text };
-  };
+  const call = apiCaller(url, DEV_TOKEN);
   return {
     name,
     url,

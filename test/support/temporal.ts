@@ -11,7 +11,7 @@ import {
   type Worker,
 } from '@temporalio/worker';
 import pino from 'pino';
-import type { SeerRunInput } from '../../src/domain';
+import { RunType, type SeerRunInput } from '../../src/domain';
 import { SeerClient } from '../../src/seer/client';
 import { dataConverterFor, type PayloadKey } from '../../src/temporal/codec';
 import { createSeerRunsWorker } from '../../src/temporal/worker';
@@ -120,4 +120,19 @@ export function runInput(
     started_by: randomUUID(),
     ...overrides,
   };
+}
+
+/** An explorer run's input, its request as the API binds it for organization 42. */
+export function explorerInput(overrides: Partial<SeerRunInput> = {}): SeerRunInput {
+  return runInput({
+    type: RunType.explorer,
+    request: {
+      organization_id: 42,
+      query: 'why is checkout slow?',
+      run_id: null,
+      insert_index: null,
+      on_page_context: null,
+    },
+    ...overrides,
+  });
 }
