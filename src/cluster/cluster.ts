@@ -1,7 +1,7 @@
 // The production-shaped stack as one launcher: PostgreSQL, Temporal's four services as separate
 // processes behind mTLS, two workers and two API replicas from the compiled build, fake Seer, codec.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
@@ -20,6 +20,7 @@ import {
   type ProcessRecipe,
 } from '../stack/processes';
 import { ensureFree, pageTokenKey, payloadKeys, workerPolls } from '../stack/stack';
+import { compiledBuild } from '../stack/compiled-build';
 import { readEntryPoints } from './entry-points';
 import { localPostgres, waitForDatabase, type Database } from './postgres';
 
@@ -202,53 +203,6 @@ async function choosePorts(dataDir: string, fixed: Partial<ClusterPorts>): Promi
   }
   writeFileSync(file, `${JSON.stringify(ports, null, 2)}\n`);
   return ports;
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    const mtime = entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
-    newest = Math.max(newest, mtime);
-  }
-  return newest;
-}
-
-function mtimeOr0(path: string): number {
-  return existsSync(path) ? statSync(path).mtimeMs : 0;
-}
-
-/** `npm run compile` when a source is newer than dist/, then the workflow bundle as the image has it. */
-async function compiledBuild(
-  bundlePath: string,
-  entries: string[],
-  say: (line: string) => void,
-): Promise<void> {
-  const sources = Math.max(
-    ...['src', 'workflows', 'activities'].map((dir) => newestMtime(join(ROOT, dir))),
-    mtimeOr0(join(ROOT, 'tsconfig.build.json')),
-  );
-  const built = Math.min(...entries.map((entry) => mtimeOr0(join(ROOT, entry))));
-  const run = (args: string[]) =>
-    new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      let output = '';
-      for (const stream of [child.stdout, child.stderr]) {
-        stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      }
-      child.once('close', (code) =>
-        code === 0
-          ? resolve()
-          : reject(new Error(`${args.join(' ')} failed: ${output.trim().split('\n').at(-1)}`)),
-      );
-    });
-  if (built < sources) {
-    say('compiling (npm run compile)...');
-    await run([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
-  }
-  if (mtimeOr0(bundlePath) < Math.max(sources, built)) {
-    await run([join(ROOT, 'dist/src/temporal/prebundle.js'), bundlePath]);
-  }
 }
 
 /** The frontend serves once a client with our certificate gets its system info. */

@@ -24,8 +24,12 @@ export function spawnEntry(
   entry: string,
   env: NodeJS.ProcessEnv,
   onLine: (line: string) => void = prefixer(name),
+  nodeArgs: readonly string[] = [],
 ): ManagedProcess {
-  return spawnCommand(name, process.execPath, ['--import', 'tsx', entry], { env, onLine });
+  return spawnCommand(name, process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+    env,
+    onLine,
+  });
 }
 
 export interface SpawnOptions {

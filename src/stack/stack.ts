@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { hostPort, loadConfig, type Config } from '../config';
 import { cliVersion, startDevServer } from '../temporal/dev-server';
 import { prebundle } from '../temporal/prebundle';
+import { compiledBuild, compiledEntry } from './compiled-build';
 import {
   httpOk,
   incarnationOf,
   portAccepts,
   prefixer,
+  spawnCommand,
   spawnEntry,
   StackProcess,
   waitUntil,
@@ -25,6 +27,14 @@ const CLIENTS_CLOSE_MS = 5_000;
 /** The stack's processes, in the order of its address table; it stops them in reverse. */
 export const PROCESS_NAMES = ['temporal', 'codec', 'fake-seer', 'worker', 'api'] as const;
 export type ProcessName = (typeof PROCESS_NAMES)[number];
+
+/** The project's entry points the stack runs (the API, worker, fake Seer and codec server). */
+const ENTRY_POINTS = [
+  'src/api/main.ts',
+  'src/worker.ts',
+  'src/fake-seer/main.ts',
+  'src/codec-server/main.ts',
+];
 
 export interface StackOptions {
   /**
@@ -56,6 +66,13 @@ export interface StackOptions {
   onLine?: (name: ProcessName, line: string) => void;
   /** Aborting stops whatever has started, and the start-up rejects. */
   signal?: AbortSignal;
+  /**
+   * `tsx` (default): the TypeScript sources, compiled in-process. `compiled`: the image's build
+   * (dist/, made first when a source is newer), run by plain `node` as the image runs it.
+   */
+  build?: 'tsx' | 'compiled';
+  /** Extra `node` arguments per process, e.g. `{ api: ['--cpu-prof'] }` for a CPU profile. */
+  nodeArgs?: Partial<Record<ProcessName, string[]>>;
 }
 
 export interface Stack {
@@ -68,6 +85,8 @@ export interface Stack {
   codecUrl: string | null;
   /** What the `temporal` binary says it is, when the stack started a dev server. */
   temporalCliVersion: string | null;
+  /** The dev server's own Prometheus metrics; null when the stack uses an existing Temporal. */
+  temporalMetricsUrl: string | null;
   /** A handle per process the stack started: kill, restart, wait for exit. */
   processes: Partial<Record<ProcessName, StackProcess>>;
   /** The started processes in PROCESS_NAMES order. */
@@ -137,7 +156,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       for (const child of list().reverse()) await child.stop();
     })());
 
-  /** A project entry point run under tsx, ready when `probe` says so. */
+  const compiled = options.build === 'compiled';
+  /** A project entry point (its .ts source under tsx, or its compiled .js), ready when `probe` says so. */
   const entry = (
     name: ProcessName,
     path: string,
@@ -145,11 +165,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     probe: () => Promise<boolean>,
     timing: { readyMs: number; graceMs: number },
   ): StackProcess => {
+    const nodeArgs = options.nodeArgs?.[name] ?? [];
     const recipe: ProcessRecipe = {
       launch: () => {
-        const { child, exited } = spawnEntry(name, join(ROOT, path), env, (line) =>
-          onLine(name, line),
-        );
+        const { child, exited } = compiled
+          ? spawnCommand(name, process.execPath, [...nodeArgs, join(ROOT, compiledEntry(path))], {
+              env,
+              onLine: (line) => onLine(name, line),
+              cwd: ROOT,
+            })
+          : spawnEntry(name, join(ROOT, path), env, (line) => onLine(name, line), nodeArgs);
         return Promise.resolve(incarnationOf(child, exited));
       },
       ready: (incarnation) =>
@@ -169,6 +194,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await ensureFree(config.worker.metricsPort, 'worker metrics');
 
     mkdirSync(options.dataDir, { recursive: true });
+    if (compiled) {
+      // Every entry point the stack runs, and the bundle, before the first process starts.
+      await compiledBuild(
+        baseEnv.WORKFLOW_BUNDLE_PATH || join(options.dataDir, 'workflow-bundle.js'),
+        ENTRY_POINTS.map(compiledEntry),
+        (line) => onLine('worker', line),
+      );
+    }
     const keys = payloadKeys(options.dataDir, baseEnv);
     let codecUrl: string | null = null;
     const codecPort = options.ports.codec;
@@ -196,6 +229,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ? null
         : `http://127.0.0.1:${options.ports.ui}`;
     let temporalCliVersion: string | null = null;
+    let temporalMetricsUrl: string | null = null;
     if (!options.temporalAddress) {
       await ensureFree(options.ports.temporal, 'Temporal');
       if (options.ports.ui !== null) await ensureFree(options.ports.ui, 'Temporal Web UI');
@@ -223,6 +257,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
               ? { extraArgs: ['--ui-codec-endpoint', codecUrl] }
               : {}),
           });
+          temporalMetricsUrl = server.metricsUrl;
           return incarnationOf(server.process, server.exited);
         },
         // startDevServer returns once the server answers.
@@ -255,7 +290,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     // Bundled here, once, as the Docker image does: the worker starts without webpack in it.
     const bundlePath = baseEnv.WORKFLOW_BUNDLE_PATH || join(options.dataDir, 'workflow-bundle.js');
-    if (!baseEnv.WORKFLOW_BUNDLE_PATH) await prebundle(bundlePath, { quiet: true });
+    if (!compiled && !baseEnv.WORKFLOW_BUNDLE_PATH) await prebundle(bundlePath, { quiet: true });
     const withBundle = { ...env, WORKFLOW_BUNDLE_PATH: bundlePath };
     const worker = entry(
       'worker',
@@ -287,6 +322,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       uiUrl,
       codecUrl,
       temporalCliVersion,
+      temporalMetricsUrl,
       processes,
       list,
       stop,

@@ -43,6 +43,8 @@ export interface DevServer {
   address: string;
   namespace: string;
   uiUrl: string | null;
+  /** The server's own Prometheus metrics (`--metrics-port`), e.g. the `action` counter. */
+  metricsUrl: string;
   version: string;
   process: ChildProcess;
   /** Resolves with the exit code (or signal) when the server process ends, for whatever reason. */
@@ -84,12 +86,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const namespace = options.namespace ?? 'default';
   const address = `${ip}:${port}`;
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', 'warn'];
-  args.push(
-    '--http-port',
-    String(await freePort(ip)),
-    '--metrics-port',
-    String(await freePort(ip)),
-  );
+  const metricsPort = await freePort(ip);
+  args.push('--http-port', String(await freePort(ip)), '--metrics-port', String(metricsPort));
   if (options.uiPort !== undefined)
     args.push('--ui-port', String(options.uiPort || (await freePort(ip))));
   else args.push('--headless');
@@ -143,6 +141,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     address,
     namespace,
     uiUrl: uiPortIndex >= 0 ? `http://${ip}:${args[uiPortIndex + 1]}` : null,
+    metricsUrl: `http://${ip}:${metricsPort}/metrics`,
     version: await cliVersion(options.cliPath),
     process: child,
     exited,
