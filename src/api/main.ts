@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   collectDefaultMetrics({ register: metricsRegistry });
 
   const embedded = config.apiEmbeddedWorker
-    ? await startEmbeddedWorker({
+    ? startEmbeddedWorker({
         connectionOptions,
         namespace,
         taskQueue: config.temporal.taskQueue,
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     pageTokenKey: config.pageTokenKey,
     logger,
-    eagerClient: embedded?.client,
+    embeddedClient: embedded?.client,
   });
 
   const app = buildApp({ config, runs: temporal.gateway, seer, logger, metricsRegistry });

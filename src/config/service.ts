@@ -69,7 +69,7 @@ const SERVICE_ENV = {
     warning: 'list page tokens are sealed with a random key: they work only on this process',
   }),
   EXPLORER_INDEX_TRIGGER: withDefault(OnOff, true),
-  API_EMBEDDED_WORKER: withDefault(OnOff, false),
+  API_EMBEDDED_WORKER: withDefault(OnOff, true),
   TEMPORAL_RETENTION: withDefault(Duration, 7 * 86_400_000),
   WORKER_METRICS_PORT: withDefault(Port, 9464),
   WORKER_SHUTDOWN_GRACE_MS: withDefault(intIn(0, 3_600_000), 30_000),

@@ -19,8 +19,42 @@ export interface SeerRunsWorkerOptions {
   shutdownGraceMs?: number;
   /** Payload codec and failure converter (dataConverterFor); a prebundle must match it. */
   dataConverter?: DataConverter;
-  /** Workflow task slots (default 200); tests use a few to show what a hung Seer holds. */
-  workflowTaskSlots?: number;
+  /** Slots, cache and threads (WORKER_SIZING); tests use a few slots to show what a hung Seer holds. */
+  sizing?: Partial<WorkerSizing>;
+}
+
+/**
+ * How a worker is sized for seer-runs' short runs: most end within one workflow task, whose local
+ * first attempt holds its slot while Seer answers (at most LOCAL_ATTEMPT_LIMIT_MS).
+ */
+export interface WorkerSizing {
+  /**
+   * Workflow tasks in flight: each healthy run holds one for a Seer round trip, so this bounds the
+   * first attempts in flight per worker (the SDK's default of 40 would cap them at 40).
+   */
+  workflowTaskSlots: number;
+  /** Local activities in flight: the first attempts; as many as workflow task slots. */
+  localActivitySlots: number;
+  /**
+   * Runs kept in the sticky cache. A healthy run leaves it when it closes; the ones kept are runs
+   * between retries, which replay cheaply when evicted. Bounds the worker's memory.
+   */
+  maxCachedWorkflows: number;
+}
+
+export const DEFAULT_WORKER_SIZING: WorkerSizing = {
+  workflowTaskSlots: 200,
+  localActivitySlots: 200,
+  maxCachedWorkflows: 1_000,
+};
+
+/** The Worker options a sizing sets (the bench's engine_floor worker takes the same). */
+export function workerSizingOptions(sizing: WorkerSizing) {
+  return {
+    maxConcurrentWorkflowTaskExecutions: sizing.workflowTaskSlots,
+    maxConcurrentLocalActivityExecutions: sizing.localActivitySlots,
+    maxCachedWorkflows: sizing.maxCachedWorkflows,
+  } as const;
 }
 
 export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Promise<Worker> {
@@ -33,11 +67,7 @@ export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Prom
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ seer: options.seer, logger: options.logger }),
     shutdownGraceTime: options.shutdownGraceMs ?? 30_000,
-    // A run holds its workflow task slot while its local first attempt waits on Seer (at most
-    // LOCAL_ATTEMPT_LIMIT_MS, src/domain/attempts.ts): the SDK's default of 40 slots would cap a
-    // worker at 40 first attempts in flight.
-    maxConcurrentWorkflowTaskExecutions: options.workflowTaskSlots ?? 200,
-    maxConcurrentLocalActivityExecutions: 200,
+    ...workerSizingOptions({ ...DEFAULT_WORKER_SIZING, ...options.sizing }),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

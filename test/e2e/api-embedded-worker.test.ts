@@ -1,6 +1,9 @@
-// API_EMBEDDED_WORKER=on, the deployment mode for eager starts: the API process runs a worker on
-// the NativeConnection its starts go through, so runs go LIVE with no worker process at all.
+// The API's embedded worker (API_EMBEDDED_WORKER, on by default): the API process runs a worker on
+// the NativeConnection its starts and waits go through, so starts are eager and runs go LIVE with
+// no worker process at all. It connects in the background: an API started before Temporal serves
+// 503s, then starts eagerly once Temporal answers.
 import { randomUUID } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { freePort } from '../../src/temporal/dev-server';
 import { eventually, startEntry, type EntryProcess } from '../support/processes';
@@ -8,49 +11,107 @@ import { testServer } from '../support/temporal';
 
 const SECRET = 'embedded-secret';
 let fake: FakeSeer;
-let api: EntryProcess;
-let url: string;
+const started: EntryProcess[] = [];
+const sockets = new Set<Socket>();
+let forwarder: Server | undefined;
 
 beforeAll(async () => {
   fake = await startFakeSeer({ sharedSecret: SECRET });
-  const { address, namespace, bundlePath } = testServer();
+});
+afterAll(async () => {
+  await Promise.all(started.map((api) => api.kill('SIGKILL')));
+  for (const socket of sockets) socket.destroy();
+  await new Promise((resolve) => (forwarder ? forwarder.close(resolve) : resolve(undefined)));
+  await fake?.close();
+});
+
+/** The API process with the default topology (no API_EMBEDDED_WORKER set), Temporal at `address`. */
+async function startApi(address: string): Promise<{ api: EntryProcess; url: string }> {
+  const { namespace, bundlePath } = testServer();
   const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  api = startEntry('src/api/main.ts', {
+  const api = startEntry('src/api/main.ts', {
     PORT: String(port),
     TEMPORAL_ADDRESS: address,
     TEMPORAL_NAMESPACE: namespace,
     TEMPORAL_TASK_QUEUE: `embedded-${randomUUID()}`,
     SEER_URL: fake.url,
     SEER_SHARED_SECRET: SECRET,
-    API_EMBEDDED_WORKER: 'on',
+    API_EMBEDDED_WORKER: undefined,
     WORKFLOW_BUNDLE_PATH: bundlePath,
   });
-  await eventually('the API to be ready', async () => (await fetch(`${url}/readyz`)).ok, 30_000);
-});
-afterAll(async () => {
-  await api?.kill('SIGTERM');
-  await fake?.close();
-});
+  started.push(api);
+  return { api, url: `http://127.0.0.1:${port}` };
+}
 
-it('creates runs with no worker process, starting them eagerly', async () => {
-  for (const query of ['first', 'second']) {
-    const response = await fetch(`${url}/v1/organizations/3/seer-runs`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'explorer', request: { query } }),
-    });
-    expect(response.status).toBe(201);
-    expect(await response.json()).toMatchObject({ status: 'LIVE' });
-  }
-  expect(fake.state.runs).toHaveLength(2);
+function postRun(url: string, query: string): Promise<Response> {
+  return fetch(`${url}/v1/organizations/3/seer-runs`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'explorer', request: { query } }),
+  });
+}
+
+async function eagerStarts(url: string): Promise<number> {
   const metrics = await (await fetch(`${url}/metrics`)).text();
-  expect(metrics).toMatch(/^seer_runs_api_eager_starts_total 2$/m);
-  expect(api.output()).toContain('embedded worker started');
+  return Number(/^seer_runs_api_eager_starts_total (\d+)$/m.exec(metrics)?.[1] ?? NaN);
+}
+
+describe('by default', () => {
+  let api: EntryProcess;
+  let url: string;
+  beforeAll(async () => {
+    ({ api, url } = await startApi(testServer().address));
+    await eventually('the API to be ready', async () => (await fetch(`${url}/readyz`)).ok, 30_000);
+  });
+
+  it('creates runs with no worker process, starting them eagerly', async () => {
+    const runsBefore = fake.state.runs.length;
+    for (const query of ['first', 'second']) {
+      const response = await postRun(url, query);
+      expect(response.status).toBe(201);
+      expect(await response.json()).toMatchObject({ status: 'LIVE' });
+    }
+    expect(fake.state.runs.length - runsBefore).toBe(2);
+    expect(await eagerStarts(url)).toBe(2);
+    expect(api.output()).toContain('embedded worker started');
+  });
+
+  it('drains its worker and stops cleanly on SIGTERM', async () => {
+    const exit = await api.kill('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(api.output()).toContain('API stopped');
+  });
 });
 
-it('drains its worker and stops cleanly on SIGTERM', async () => {
-  const exit = await api.kill('SIGTERM');
-  expect(exit).toEqual({ code: 0, signal: null });
-  expect(api.output()).toContain('API stopped');
+it('starts before Temporal does: 503 while Temporal is away, then eager starts once it answers', async () => {
+  const port = await freePort();
+  const { api, url } = await startApi(`127.0.0.1:${port}`);
+  await eventually('the API to listen', () => api.output().includes('API listening'), 30_000);
+  expect((await fetch(`${url}/readyz`)).status).toBe(503);
+  const away = await postRun(url, 'while Temporal is away');
+  expect(away.status).toBe(503);
+  expect(await away.json()).toMatchObject({ error: 'temporal_unavailable' });
+  expect(api.output()).toContain('embedded worker: Temporal does not answer yet');
+
+  // Temporal "comes up": a TCP forwarder to the suite's server on the address the API was given.
+  const [host, serverPort] = testServer().address.split(':') as [string, string];
+  forwarder = createServer((inbound) => {
+    const outbound = connect(Number(serverPort), host);
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket);
+      socket.on('error', () => socket.destroy());
+      socket.on('close', () => sockets.delete(socket));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => forwarder!.listen(port, '127.0.0.1', resolve));
+
+  await eventually('the embedded worker to start', () =>
+    api.output().includes('embedded worker started'),
+  );
+  await eventually('the API to be ready', async () => (await fetch(`${url}/readyz`)).ok, 30_000);
+  const response = await postRun(url, 'once Temporal answers');
+  expect(response.status).toBe(201);
+  expect(await response.json()).toMatchObject({ status: 'LIVE' });
+  expect(await eagerStarts(url)).toBe(1);
 });

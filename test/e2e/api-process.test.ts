@@ -10,10 +10,12 @@ const started: EntryProcess[] = [];
 
 /** `npm run api` against the test server, with `env` on top (HOST '' = unset). */
 function startApi(port: number, env: Record<string, string>): EntryProcess {
-  const { address, namespace } = testServer();
+  const { address, namespace, bundlePath } = testServer();
   const api = startEntry('src/api/main.ts', {
     PORT: String(port),
     TEMPORAL_ADDRESS: address,
+    // Its embedded worker (on by default) loads the suite's bundle instead of making its own.
+    WORKFLOW_BUNDLE_PATH: bundlePath,
     TEMPORAL_NAMESPACE: namespace,
     TEMPORAL_TASK_QUEUE: `api-process-${randomUUID()}`,
     NODE_ENV: 'development',

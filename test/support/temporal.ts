@@ -90,7 +90,7 @@ export async function startTestWorker(options: {
     dataConverter: dataConverterFor(options.payloadKeys ?? []),
     ...(options.workflowTaskSlots === undefined
       ? {}
-      : { workflowTaskSlots: options.workflowTaskSlots }),
+      : { sizing: { workflowTaskSlots: options.workflowTaskSlots } }),
   });
   const running = worker.run();
   return {

@@ -14,8 +14,8 @@ export interface RunGatewayConnectOptions {
   /** SEER_RUNS_PAGE_TOKEN_KEY. */
   pageTokenKey: string;
   logger: GatewayLog;
-  /** The embedded worker's Client (src/temporal/embedded-worker.ts), for eager starts. */
-  eagerClient?: Client | undefined;
+  /** The embedded worker's Client once it runs (src/temporal/embedded-worker.ts). */
+  embeddedClient?: (() => Client | undefined) | undefined;
 }
 
 export interface ConnectedGateway {
@@ -34,7 +34,7 @@ export function connectRunGateway(options: RunGatewayConnectOptions): ConnectedG
   return {
     gateway: new RunGateway({
       client,
-      eagerClient: options.eagerClient,
+      embeddedClient: options.embeddedClient,
       taskQueue: options.taskQueue,
       pageTokenKey: options.pageTokenKey,
       logger: options.logger,

@@ -13,7 +13,8 @@ import {
 } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { BaseLogger } from 'pino';
-import type { SeerRunInput, SeerRunView } from '../../domain';
+import type { Payload } from '@temporalio/common';
+import type { SeerRunInput, SeerRunResult, SeerRunView } from '../../domain';
 import { isFailureReason, SearchAttr, SeerRunStatus } from '../../domain';
 import type { MirrorOutcome, PendingWhy } from '../../domain/run-outcome';
 import type { seerRun } from '../../../workflows';
@@ -105,15 +106,16 @@ export interface RunGatewayOptions {
   /** For tests: how old a poller's last poll may be and still count (default 75 s). */
   stalePollerMs?: number;
   /**
-   * A Client on the NativeConnection of a worker in this process (API_EMBEDDED_WORKER): starts go
-   * through it with eager start, so the answer to the start carries the first workflow task.
+   * The Client on the NativeConnection of the worker in this process (API_EMBEDDED_WORKER), once it
+   * runs: starts go through it with eager start (the answer to the start carries the run's first
+   * workflow task), and waits ride the same connection. Undefined while it is not running.
    */
-  eagerClient?: Client | undefined;
+  embeddedClient?: (() => Client | undefined) | undefined;
 }
 
 export class RunGateway {
   readonly #client: Client;
-  readonly #eagerClient: Client | undefined;
+  readonly #embeddedClient: () => Client | undefined;
   readonly #connection: ApiConnection;
   readonly #taskQueue: string;
   readonly #pageTokenKey: string;
@@ -127,7 +129,7 @@ export class RunGateway {
       );
     }
     this.#client = options.client;
-    this.#eagerClient = options.eagerClient;
+    this.#embeddedClient = options.embeddedClient ?? (() => undefined);
     this.#connection = options.client.connection;
     this.#taskQueue = options.taskQueue;
     this.#pageTokenKey = options.pageTokenKey;
@@ -147,13 +149,14 @@ export class RunGateway {
     if (!(await this.#connection.reachable(Math.min(bound.deadline, Date.now() + READY_WAIT_MS)))) {
       return { kind: 'temporal_unavailable' };
     }
-    const starter = this.#eagerClient ?? this.#client;
+    const embedded = this.#embeddedClient();
+    const starter = embedded ?? this.#client;
     try {
       const started = await this.#call(
         bound,
         () =>
           startSeerRunWorkflow(starter, this.#taskQueue, input, memo, {
-            requestEagerStart: starter === this.#eagerClient,
+            requestEagerStart: embedded !== undefined,
           }),
         { client: starter },
       );
@@ -177,11 +180,17 @@ export class RunGateway {
     startedBy: string | null,
     bound: RequestBound,
   ): Promise<MirrorOutcome> {
-    // The wait goes through our own connection, where the deadline and abort signal apply.
-    const handle: WorkflowHandle<typeof seerRun> = this.#client.workflow.getHandle(runUuid);
+    // The embedded worker's connection when it runs (no JavaScript HTTP/2 in this process), else
+    // our own; the deadline and abort signal apply on either.
+    const client = this.#embeddedClient() ?? this.#client;
+    const handle: WorkflowHandle<typeof seerRun> = client.workflow.getHandle(runUuid);
     try {
-      await this.#untilClosed(runUuid, bound);
-      const result = await this.#call(bound, () => handle.result());
+      const closed = await this.#untilClosed(client, runUuid, bound);
+      // A completed run's result is in its close event; any other close is read by the SDK (one
+      // more call), which turns it into the WorkflowFailedError handled below.
+      const result =
+        (await completedResult(client, closed)) ??
+        (await this.#call(bound, () => handle.result(), { client }));
       return {
         kind: 'live',
         organizationId,
@@ -346,14 +355,18 @@ export class RunGateway {
   }
 
   /**
-   * Long-polls the run's history until it holds the close event. Our own loop rather than the
+   * Long-polls the run's history until it holds the close event, and returns it. Our own loop rather than the
    * SDK's result(): each poll is one #call, so its abort listener is removed when the poll ends.
    * result() polls again after every empty answer in one scope, and each poll leaves a listener
    * (11 of them: MaxListenersExceededWarning) on the signal it was given.
    */
-  async #untilClosed(runUuid: string, bound: RequestBound): Promise<void> {
+  async #untilClosed(
+    client: Client,
+    runUuid: string,
+    bound: RequestBound,
+  ): Promise<temporal.api.history.v1.IHistoryEvent> {
     const request: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest = {
-      namespace: this.#client.options.namespace,
+      namespace: client.options.namespace,
       execution: { workflowId: runUuid },
       skipArchival: true,
       waitNewEvent: true,
@@ -361,10 +374,13 @@ export class RunGateway {
         temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
     };
     for (;;) {
-      const page = await this.#call(bound, () =>
-        this.#connection.workflowService.getWorkflowExecutionHistory(request),
+      const page = await this.#call(
+        bound,
+        () => client.workflowService.getWorkflowExecutionHistory(request),
+        { client },
       );
-      if ((page.history?.events?.length ?? 0) > 0) return;
+      const closeEvent = page.history?.events?.at(-1);
+      if (closeEvent) return closeEvent;
       // An empty page: the run moved on but is still open; the token resumes the poll.
       request.nextPageToken = page.nextPageToken;
     }
@@ -419,6 +435,24 @@ export class RunGateway {
       throw new TemporalUnavailableError('Temporal is not reachable');
     }
   }
+}
+
+/**
+ * The result a completed run's close event carries, decoded as the SDK's result() would (payload
+ * codecs in reverse, then the payload converter); null for any other close.
+ */
+async function completedResult(
+  client: Client,
+  closeEvent: temporal.api.history.v1.IHistoryEvent,
+): Promise<SeerRunResult | null> {
+  const completed = closeEvent.workflowExecutionCompletedEventAttributes;
+  if (!completed) return null;
+  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  let payloads: Payload[] = completed.result?.payloads ?? [];
+  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+  const [first] = payloads;
+  if (first === undefined) return null;
+  return payloadConverter.fromPayload<SeerRunResult>(first);
 }
 
 /** Why a bounded start or wait ended without the run's result. */
