@@ -8,6 +8,7 @@ import { FailureReason, RunType, SeerRoute, type SeerRunInput } from '../../src/
 import { startFakeSeer, type FakeFault, type FakeSeer } from '../../src/fake-seer/server';
 import { startSeerRunWorkflow } from '../../src/temporal/runs';
 import { statusQuery } from '../../workflows/seer-run';
+import { eventually } from '../support/api';
 import { runToEnd } from '../support/runs';
 import {
   connectClient,
@@ -223,6 +224,18 @@ describe('transient answers are retried until Seer creates the run', () => {
     expect(run.runs).toHaveLength(1);
     expect(run.result?.run_id).toBe(run.runs[0]?.run_id);
     expect(run.searchAttributes).toMatchObject({ SeerRunAttempts: 2 });
+  });
+
+  it('SeerRunAttempts is numeric in list queries: `SeerRunAttempts > 1` finds the retried run only', async () => {
+    const retried = await runWith([{ status: 503 }]);
+    const firstTry = await runWith([]);
+    const ids = [retried.input.run_uuid, firstTry.input.run_uuid].map((id) => `'${id}'`);
+    const query = `SeerRunAttempts > 1 AND WorkflowId IN (${ids.join(', ')})`;
+    await eventually(async () => {
+      const found: string[] = [];
+      for await (const run of client.workflow.list({ query })) found.push(run.workflowId);
+      expect(found).toEqual([retried.input.run_uuid]);
+    });
   });
 
   it('a lost answer after Seer created the run: the retry gets the same run_id, one run', async () => {
