@@ -1,6 +1,7 @@
-// Records the event histories the replay test guards (test/fixtures/histories/): a LIVE run, a
-// FAILED run and a run that was retried. Rerun after an intended change to the workflow:
-// `npx tsx scripts/record-histories.ts [prefix]`.
+// Records the event histories the replay test guards (test/fixtures/histories/): LIVE runs, FAILED
+// runs and a run that was retried. After a change to the workflow (behind patched(): README
+// "Workflow versions"), record under a new prefix and keep the older recordings:
+// `npx tsx scripts/record-histories.ts <prefix>`.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,8 +18,8 @@ import { startSeerRunWorkflow } from '../src/temporal/runs';
 import { createSeerRunsWorker } from '../src/temporal/worker';
 
 const OUT = join(__dirname, '../test/fixtures/histories');
-/** Prefix of this recording: keep older ones, they guard the patched() branches. */
-const VERSION = process.argv[2] ?? 'v3-heal-window-between-attempts';
+/** Prefix of this recording (v4-shipped: the first version that shipped). Keep older ones. */
+const VERSION = process.argv[2] ?? 'v4-shipped';
 const SECRET = 'record-secret';
 
 function input(overrides: Partial<SeerRunInput>): SeerRunInput {

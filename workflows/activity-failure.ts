@@ -3,12 +3,11 @@
 // (test/unit/activity-failure.test.ts).
 //
 // The shapes: a local activity's failure arrives as is (an ApplicationFailure from the activity,
-// or a TimeoutFailure); a regular activity's arrives wrapped in an ActivityFailure whose cause is
-// the activity's own failure. Since the heal window is judged between attempts (`nextStepAfter`),
-// the activity itself ends the run at the window (a retries_exhausted failure); the server giving
-// up (retry state TIMEOUT, a schedule-to-close timeout) is only a backstop, and the workflow still
-// checks the window's end before reading it as retries_exhausted. `runFailureOf` and
-// `retryAfterFirstAttempt` read the histories recorded before that (the patched() branches).
+// or a TimeoutFailure), or wrapped; a regular activity's arrives wrapped in an ActivityFailure
+// whose cause is the activity's own failure. The heal window is judged between attempts
+// (`nextStepAfter`): the activity itself ends the run at the window (a retries_exhausted failure);
+// the server giving up (retry state TIMEOUT, a schedule-to-close timeout) is only a backstop, and
+// the workflow still checks the window's end before reading it as retries_exhausted.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -27,27 +26,6 @@ import type { RunFailure } from './run-record';
 
 /** Not a failure this workflow reads (a bug, a cancellation, ...): throw it on unchanged. */
 export const RETHROW = 'rethrow';
-
-/**
- * The run's failure: a failure reason the activity chose (terminal answer, invalid payload), or
- * retries_exhausted when the heal window ran out. Any other error is RETHROW.
- */
-export function runFailureOf(err: unknown): RunFailure | typeof RETHROW {
-  const cause = activityFailureOf(err);
-  if (cause instanceof ApplicationFailure && isFailureReason(cause.type)) {
-    return ownFailure(cause, cause.type);
-  }
-  const healWindowOver = err instanceof ActivityFailure && err.retryState === RetryState.TIMEOUT;
-  if (cause instanceof TimeoutFailure || healWindowOver) {
-    const lastAttempt = lastAttemptOf(cause);
-    return {
-      ...fromLastAttempt(FailureReason.retries_exhausted, lastAttempt),
-      message: healWindowMessage(lastAttempt),
-      logged_by_activity: false,
-    };
-  }
-  return RETHROW;
-}
 
 /** After failed attempts: the run ends, or another activity sends again after `delay_ms`. */
 export type NextStep =
@@ -101,26 +79,6 @@ export function nextStepAfter(
     return { kind: 'fail', failure };
   }
   return { kind: 'retry', delay_ms: delay, sent_before: sent };
-}
-
-/**
- * After the local first attempt failed: a terminal failure reason ends the run (RETHROW it, and
- * runFailureOf reads it); anything else Temporal reports (a transient answer, the attempt's own
- * timeout, an unexpected error in the activity) is what the retries are for. They start after
- * Seer's Retry-After when it gave one (capped by the activity), else after the policy's first
- * interval (retry_after_ms undefined).
- */
-export function retryAfterFirstAttempt(
-  err: unknown,
-): { retry_after_ms: number | undefined } | typeof RETHROW {
-  const cause = activityFailureOf(err);
-  if (cause === undefined) return RETHROW;
-  if (cause instanceof ApplicationFailure && isFailureReason(cause.type)) return RETHROW;
-  const details =
-    cause instanceof ApplicationFailure && cause.type === TRANSIENT_FAILURE_TYPE
-      ? attemptDetailsOf(cause)
-      : undefined;
-  return { retry_after_ms: details?.next_retry_delay_ms };
 }
 
 /**

@@ -1,7 +1,8 @@
 // The run's record as the outside reads it: the `status` query's view, the search attributes and
 // the memo. This module is their one writer; the workflow moves the record through named
-// transitions. Each transition issues the same commands in the same order as the recorded
-// histories (test/fixtures/histories): reordering them breaks replay.
+// transitions. Each transition issues as few commands as GET needs (each one is a history event
+// and a billable action), in the order the v4 histories (test/fixtures/histories) recorded:
+// changing them breaks replay.
 import {
   defineQuery,
   setHandler,
@@ -65,6 +66,7 @@ export class RunRecord {
     upsertMemo({ local_attempts: sent } satisfies Partial<RunMemo>);
   }
 
+  /** One command: GET reads status, run_id and attempts from the search attributes. */
   markLive(result: { run_id: number; attempt: number }): void {
     Object.assign(this.view, {
       status: SeerRunStatus.LIVE,
@@ -74,19 +76,24 @@ export class RunRecord {
     upsertSearchAttributes([
       { key: SearchAttr.status, value: SeerRunStatus.LIVE },
       { key: SearchAttr.runId, value: result.run_id },
+      { key: SearchAttr.attempts, value: result.attempt },
     ]);
-    upsertMemo({ attempts: result.attempt } satisfies Partial<RunMemo>);
   }
 
-  /** Records FAILED; returns the failure as GET and the workflow's own failure details show it. */
+  /**
+   * Records FAILED; returns the failure as GET and the workflow's own failure details show it. Seer's
+   * status goes to the memo, and only when there is one: no search attribute holds it (the Int
+   * slots are taken), and GET reads it back without a worker.
+   */
   markFailed({ reason, seer_status, attempts }: RunFailure): SeerRunFailure {
     const failure: SeerRunFailure = seer_status === null ? { reason } : { reason, seer_status };
     Object.assign(this.view, { status: SeerRunStatus.FAILED, failure, attempts });
     upsertSearchAttributes([
       { key: SearchAttr.status, value: SeerRunStatus.FAILED },
       { key: SearchAttr.failureReason, value: reason },
+      { key: SearchAttr.attempts, value: attempts },
     ]);
-    upsertMemo({ attempts, seer_status } satisfies Partial<RunMemo>);
+    if (seer_status !== null) upsertMemo({ seer_status } satisfies Partial<RunMemo>);
     return failure;
   }
 }

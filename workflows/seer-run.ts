@@ -1,11 +1,12 @@
 // Workflow `seerRun`: one per run UUID. Sends the run to Seer through the `startSeerRun` activity
 // (a short local first attempt, then retries inside the heal window), records LIVE or FAILED
 // (run-record.ts), and starts the explorer follow-up when Seer says an index is missing.
+// This is v4, the first version that shipped: any change to the commands it issues goes behind
+// patched() (README "Workflow versions"; v4 histories in test/fixtures/histories must replay).
 import type { RetryPolicy } from '@temporalio/common';
 import {
   ApplicationFailure,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
@@ -21,7 +22,7 @@ import { FAILURE_REASONS, FailureReason, type SeerRunResult } from '../src/domai
 import type { SeerRunInput } from '../src/domain/seer-run-input';
 import type { Activities } from '../activities';
 import type { StartSeerRunResult } from '../activities/start-seer-run';
-import { nextStepAfter, RETHROW, retryAfterFirstAttempt, runFailureOf } from './activity-failure';
+import { nextStepAfter, RETHROW } from './activity-failure';
 import { startExplorerIndex } from './explorer-index';
 import { RunRecord, type RunFailure } from './run-record';
 
@@ -42,12 +43,6 @@ const SEER_RETRY_POLICY = {
 /** The Seer client times out first, so an attempt ends as a classified answer, not a Temporal timeout. */
 const ATTEMPT_TIMEOUT_MARGIN_MS = 5_000;
 
-/** Marks histories made since the first attempt became a local activity (older ones replay as before). */
-const LOCAL_FIRST_ATTEMPT = 'local-first-attempt';
-
-/** Marks histories made since the heal window is judged between attempts, never during one. */
-const HEAL_WINDOW_BETWEEN_ATTEMPTS = 'heal-window-between-attempts';
-
 type Attempts =
   { kind: 'live'; result: StartSeerRunResult } | { kind: 'failed'; failure: RunFailure };
 
@@ -56,7 +51,7 @@ export async function seerRun(input: SeerRunInput): Promise<SeerRunResult> {
   const runType = runTypeSpec(input.type);
   if (runType.seerRoute === null) return failRun(input, record, unsupportedType(input.type));
 
-  const attempts = await sendToSeer(input, record);
+  const attempts = await attemptsInHealWindow(input, record);
   if (attempts.kind === 'failed') return failRun(input, record, attempts.failure);
   record.markLive(attempts.result);
 
@@ -64,17 +59,6 @@ export async function seerRun(input: SeerRunInput): Promise<SeerRunResult> {
     await startExplorerIndex(input, attempts.result);
   }
   return { run_id: attempts.result.run_id, started_by: input.started_by };
-}
-
-/** The attempts as the run's history was made: each recorded version replays as it ran. */
-async function sendToSeer(input: SeerRunInput, record: RunRecord): Promise<Attempts> {
-  if (!patched(LOCAL_FIRST_ATTEMPT)) {
-    return legacy(() => retries(input, SEER_RETRY_POLICY.initialInterval).startSeerRun(input));
-  }
-  if (!patched(HEAL_WINDOW_BETWEEN_ATTEMPTS)) {
-    return legacy(() => firstAttemptThenRetries(input, record));
-  }
-  return attemptsInHealWindow(input, record);
 }
 
 /**
@@ -154,48 +138,6 @@ function retriesUntil(input: SeerRunInput, windowEndsAtMs: number, sentBefore: n
 function workflowNow(): number {
   // eslint-disable-next-line no-restricted-properties
   return Date.now();
-}
-
-/** Histories from before the heal window was judged between attempts: read as they were. */
-async function legacy(attempts: () => Promise<StartSeerRunResult>): Promise<Attempts> {
-  try {
-    return { kind: 'live', result: await attempts() };
-  } catch (err) {
-    const failure = runFailureOf(err);
-    if (failure === RETHROW) throw err;
-    return { kind: 'failed', failure };
-  }
-}
-
-/**
- * Histories from before the heal window was judged between attempts: one local attempt, then one
- * regular activity whose schedule-to-close is the heal window.
- */
-async function firstAttemptThenRetries(
-  input: SeerRunInput,
-  record: RunRecord,
-): Promise<StartSeerRunResult> {
-  try {
-    return await proxyLocalActivities<Activities>(localAttemptOptions(input)).startSeerRun(input);
-  } catch (err) {
-    const handover = retryAfterFirstAttempt(err);
-    if (handover === RETHROW) throw err;
-    record.markSentBefore(1);
-    await sleep(handover.retry_after_ms ?? SEER_RETRY_POLICY.initialInterval);
-  }
-  return retries(input, 2 * SEER_RETRY_POLICY.initialInterval).startSeerRun(input, {
-    sent_before: 1,
-  });
-}
-
-/** The `startSeerRun` activity retried by SEER_RETRY_POLICY, from `initialInterval`, in the heal window. */
-function retries(input: SeerRunInput, initialInterval: number) {
-  const options: ActivityOptions = {
-    startToCloseTimeout: input.attempt_timeout_ms + ATTEMPT_TIMEOUT_MARGIN_MS,
-    scheduleToCloseTimeout: input.heal_window_ms,
-    retry: { ...SEER_RETRY_POLICY, initialInterval },
-  };
-  return proxyActivities<Activities>(options);
 }
 
 function unsupportedType(type: RunType): RunFailure {

@@ -1,6 +1,7 @@
 // How the requests sent to Seer for one run are counted, in one place: each request's number (the
-// activity), the total at close (the workflow records the last request's number in the memo), and
-// the count so far of a run still open (the API). Pure: no SDK or Node imports.
+// activity), the total at close (the workflow records the last request's number in the
+// `SeerRunAttempts` search attribute), and the count so far of a run still open (the API). Pure: no
+// SDK or Node imports.
 import type { RunMemo } from './seer-run';
 
 /** The activity that sends a run to Seer, by its registered name (activities/index.ts). */
@@ -50,6 +51,8 @@ export interface PendingSeerAttempt {
 }
 
 export interface RunAttemptsSource {
+  /** The `SeerRunAttempts` search attribute as read back (absent until the run is LIVE or FAILED). */
+  recorded: number | null | undefined;
   /** The run's memo as read back: untrusted values. */
   memo: { [K in keyof RunMemo]?: unknown } | null | undefined;
   closed: boolean;
@@ -59,14 +62,17 @@ export interface RunAttemptsSource {
 
 /**
  * Requests sent to Seer for one run:
- * - a run that became LIVE or FAILED by its own hand recorded the total (memo `attempts`);
- * - otherwise the local first attempt's request (memo `local_attempts`, once it failed) plus, while
- *   the run is open, the pending `startSeerRun` activity's: its attempt number when STARTED, one
- *   less when SCHEDULED. A run closed from outside (terminated, cancelled) counts what the memo knows.
+ * - a run that became LIVE or FAILED by its own hand recorded the total (`SeerRunAttempts`; the
+ *   memo's `attempts` in runs recorded before that attribute);
+ * - otherwise the requests of earlier activities (memo `local_attempts`, once the local first
+ *   attempt failed) plus, while the run is open, the pending `startSeerRun` activity's: its attempt
+ *   number when STARTED, one less when SCHEDULED. A run closed from outside (terminated,
+ *   cancelled) counts what the memo knows.
  */
-export function attemptsSent({ memo, closed, pending }: RunAttemptsSource): number {
-  const recorded = memo?.attempts;
+export function attemptsSent({ recorded, memo, closed, pending }: RunAttemptsSource): number {
   if (typeof recorded === 'number') return recorded;
+  const recordedInMemo = memo?.attempts;
+  if (typeof recordedInMemo === 'number') return recordedInMemo;
   const local = typeof memo?.local_attempts === 'number' ? memo.local_attempts : 0;
   if (closed || !pending) return local;
   return local + (pending.started ? pending.attempt : pending.attempt - 1);

@@ -49,19 +49,24 @@ export interface SeerRunView {
 
 /**
  * A SeerRun's memo. body_sha256 is set at start (src/temporal/runs.ts); the workflow writes the rest
- * (workflows/run-record.ts). Read back from Temporal, each value is `unknown` until checked.
+ * (workflows/run-record.ts). Read back from Temporal, each value is `unknown` until checked. The
+ * run's total of requests is the `SeerRunAttempts` search attribute, not a memo field.
  */
 export interface RunMemo {
   /** SHA-256 of the canonical validated body: a reused Idempotency-Key must match it. */
   body_sha256: string;
-  /** Requests sent to Seer for the run, recorded when it becomes LIVE or FAILED. */
+  /**
+   * Requests sent to Seer for the run, as histories recorded before `SeerRunAttempts` (v1 to v3)
+   * wrote it; no workflow writes it today.
+   */
   attempts?: number;
   /**
-   * Requests earlier activities sent (the local first attempt's 1, once retries moved to a regular
-   * activity): while the run is open, GET and the list add the pending activity's to it.
+   * Requests earlier activities sent (the local first attempt's 1, then each regular activity's,
+   * once retries moved to a new one): while the run is open, GET and the list add the pending
+   * activity's to it.
    */
   local_attempts?: number;
-  /** Seer's HTTP status on the answer that failed the run; null when there was none. */
+  /** Seer's HTTP status on the answer that failed the run; written only when there was one. */
   seer_status?: number | null;
 }
 

@@ -74,7 +74,12 @@ describe('GET one run', () => {
     );
 
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ run_uuid: created.body.run_uuid, status: 'LIVE' });
+    expect(res.body).toMatchObject({
+      run_uuid: created.body.run_uuid,
+      status: 'LIVE',
+      run_id: created.body.run_id,
+      attempts: 1,
+    });
   });
 
   it("is 404 run_not_found for an unknown run and for another organization's", async () => {

@@ -66,7 +66,7 @@ describe('Retry-After is at least 1 s and at most 60 s, on every attempt', () =>
     ]);
     expect(run.failure).toBeNull();
     expect(run.searchAttributes).toMatchObject({ SeerRunStatus: 'LIVE' });
-    expect(run.memo).toMatchObject({ attempts: 3 });
+    expect(run.searchAttributes).toMatchObject({ SeerRunAttempts: 3 });
     expect(run.requests.map((r) => r.status)).toEqual([503, 503, 200]);
     for (const gap of run.gaps) expect(gap).toBeGreaterThanOrEqual(1_000);
   });
@@ -115,7 +115,7 @@ describe('the heal window never cuts an attempt short', () => {
     const made = fake.state.runs.find((r) => r.key === run.input.run_uuid);
     expect(run.result?.run_id).toBe(made?.run_id);
     expect(run.requests).toHaveLength(2);
-    expect(run.memo).toMatchObject({ attempts: 2 });
+    expect(run.searchAttributes).toMatchObject({ SeerRunAttempts: 2 });
   });
 
   it('when that attempt fails too, the run is FAILED retries_exhausted with the true attempts and status', async () => {
@@ -129,7 +129,8 @@ describe('the heal window never cuts an attempt short', () => {
       SeerFailureReason: 'retries_exhausted',
     });
     expect(run.requests.map((r) => r.status)).toEqual([503, 503]);
-    expect(run.memo).toMatchObject({ attempts: 2, seer_status: 503 });
+    expect(run.searchAttributes).toMatchObject({ SeerRunAttempts: 2 });
+    expect(run.memo).toMatchObject({ seer_status: 503 });
     expect(fake.state.runs.filter((r) => r.key === run.input.run_uuid)).toHaveLength(0);
   });
 });
@@ -139,7 +140,7 @@ describe('every terminal outcome is logged once', () => {
     const input = runInput({ type: RunType.pr_review, request: { pr: 12 } });
     const end = await runToEnd(client, worker.taskQueue, input);
     expect(end.failure?.type).toBe('unsupported_type');
-    expect(end.memo).toMatchObject({ attempts: 0 });
+    expect(end.searchAttributes).toMatchObject({ SeerRunAttempts: 0 });
     const lines = workflowLogs.filter((l) => l.meta?.run_uuid === input.run_uuid);
     expect(lines).toEqual([
       expect.objectContaining({
@@ -201,7 +202,7 @@ describe('a hung Seer holds no healthy run back', () => {
     // The hung runs heal too; their timed-out first request counts (Seer may have it).
     for (const hungEnd of await Promise.all(hungEnds)) {
       expect(hungEnd.searchAttributes).toMatchObject({ SeerRunStatus: 'LIVE' });
-      expect(hungEnd.memo).toMatchObject({ attempts: 2 });
+      expect(hungEnd.searchAttributes).toMatchObject({ SeerRunAttempts: 2 });
     }
   });
 });

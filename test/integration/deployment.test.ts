@@ -228,7 +228,7 @@ describe('docker-compose.yml and npm run cluster share one source of truth', () 
     }
   });
 
-  it('register-namespace.sh under a POSIX sh makes a namespace with the six search attributes, and again is a no-op', () => {
+  it('register-namespace.sh under a POSIX sh makes a namespace with our search attributes, and again is a no-op', () => {
     const namespace = `compose-${randomUUID()}`;
     const cli = process.env.TEMPORAL_CLI_PATH!;
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_CLI: cli };

@@ -89,7 +89,7 @@ it('rotates keys: runs written with the old key stay readable, new runs use the 
   const oldEnd = await runToEnd(before.client, before.worker.taskQueue, oldRun);
   const after = await setup([NEW, OLD]);
   const described = await after.client.workflow.getHandle(oldRun.run_uuid).describe();
-  expect(described.memo).toMatchObject({ attempts: 1, body_sha256: 'test' });
+  expect(described.memo).toEqual({ body_sha256: 'test' });
   expect(await after.client.workflow.getHandle(oldRun.run_uuid).result()).toEqual(oldEnd.result);
 
   const newRun = secretRun();

@@ -1,45 +1,104 @@
-// Replays recorded histories (LIVE, FAILED, retried) against today's workflow code: a change
-// that would break running workflows (non-determinism) fails here, before it ships.
+// Replays recorded histories against today's workflow code. v4 is the first version that shipped:
+// every v4 history (LIVE, FAILED, retried) must replay, so a change that would break running
+// workflows (non-determinism) fails here, before it ships. The v1 to v3 histories were recorded
+// during development only (no deployment ran them) and v4 dropped their patched() branches: each
+// must fail loudly with the SDK's DeterminismViolationError, never replay silently down another
+// path. The rule for future changes is in the README ("Workflow versions").
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
-import { testServer } from '../support/temporal';
+import { Worker, type ReplayResult } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { installTestRuntime, testServer } from '../support/temporal';
 
 const DIR = join(__dirname, '../fixtures/histories');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
+const SHIPPED = 'v4-shipped';
+const DEVELOPMENT_ONLY = [
+  'v1-regular-activity',
+  'v2-local-first-attempt',
+  'v3-heal-window-between-attempts',
+];
+const SCENARIOS = [
+  'live-explorer-with-index-trigger',
+  'failed-seer-rejected',
+  'retried-then-live',
+  'failed-unsupported-type',
+];
+
+installTestRuntime();
+
+async function replay(names: string[]): Promise<Map<string, ReplayResult['error']>> {
+  const histories = names.map((file) => ({
+    workflowId: file,
+    history: historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8'))),
+  }));
+  const errors = new Map<string, ReplayResult['error']>();
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: { codePath: testServer().bundlePath } },
+    histories,
+  )) {
+    errors.set(result.workflowId, result.error);
+  }
+  return errors;
+}
+
 describe('replaying recorded histories', () => {
-  it.each(['v1-regular-activity', 'v2-local-first-attempt', 'v3-heal-window-between-attempts'])(
-    'covers a LIVE, a FAILED and a retried run of workflow version %s',
+  it.each([SHIPPED, ...DEVELOPMENT_ONLY])(
+    'covers a LIVE, a FAILED, a retried and an unsupported run of workflow version %s',
     (version) => {
       expect(files).toEqual(
-        expect.arrayContaining([
-          `${version}-live-explorer-with-index-trigger.json`,
-          `${version}-failed-seer-rejected.json`,
-          `${version}-retried-then-live.json`,
-        ]),
+        expect.arrayContaining(SCENARIOS.map((scenario) => `${version}-${scenario}.json`)),
       );
     },
   );
 
-  it("covers a run of today's version that the heal window ended", () => {
-    expect(files).toContain('v3-heal-window-between-attempts-failed-retries-exhausted.json');
+  it('covers a run of the shipped version that the heal window ended', () => {
+    expect(files).toContain(`${SHIPPED}-failed-retries-exhausted.json`);
   });
 
-  it('replays every history without a determinism error', async () => {
-    const histories = files.map((file) => ({
-      workflowId: file,
-      history: historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8'))),
-    }));
-    const results: Array<{ id: string; error: unknown }> = [];
-    for await (const result of Worker.runReplayHistories(
-      { workflowBundle: { codePath: testServer().bundlePath } },
-      histories,
-    )) {
-      results.push({ id: result.workflowId, error: result.error });
-    }
-    expect(results.map((r) => r.id).sort()).toEqual([...files].sort());
-    expect(results.filter((r) => r.error !== undefined)).toEqual([]);
+  it('has no history of a version it does not know', () => {
+    const known = [SHIPPED, ...DEVELOPMENT_ONLY];
+    expect(files.filter((f) => !known.some((version) => f.startsWith(`${version}-`)))).toEqual([]);
+  });
+
+  it('replays every history of the shipped version without a determinism error', async () => {
+    const shipped = files.filter((f) => f.startsWith(`${SHIPPED}-`));
+    const errors = await replay(shipped);
+    expect([...errors.keys()].sort()).toEqual([...shipped].sort());
+    expect([...errors].filter(([, error]) => error !== undefined)).toEqual([]);
+  });
+
+  // What each older history trips on, as the SDK (core) reports it: v1 scheduled a regular
+  // activity where v4 runs a local one; v2 and v3 carry a patch marker v4 no longer asks for; an
+  // unsupported type (no patch, no activity) recorded a memo upsert that v4 no longer issues.
+  describe('every history of a development-only version fails loudly on the shipped code', () => {
+    const older = files.filter((f) =>
+      DEVELOPMENT_ONLY.some((version) => f.startsWith(`${version}-`)),
+    );
+    let errors: Map<string, ReplayResult['error']>;
+    beforeAll(async () => {
+      errors = await replay(older);
+    });
+
+    it('replays each of them', () => {
+      expect(older).toHaveLength(13);
+      expect([...errors.keys()].sort()).toEqual([...older].sort());
+    });
+
+    it.each(older)('%s: DeterminismViolationError', (file) => {
+      const cause = file.includes('-failed-unsupported-type')
+        ? 'Fail workflow machine does not handle this event: HistoryEvent(id: 6, WorkflowPropertiesModified)'
+        : file.startsWith('v1-')
+          ? 'No command scheduled for event HistoryEvent(id: 5, ActivityTaskScheduled)'
+          : 'Non-deprecated patch marker encountered for change local-first-attempt';
+      const error = errors.get(file);
+      expect(error).toBeInstanceOf(DeterminismViolationError);
+      expect(error).toMatchObject({
+        name: 'DeterminismViolationError',
+        message: expect.stringContaining(`Nondeterminism error: ${cause}`),
+      });
+    });
   });
 });

@@ -2,10 +2,13 @@
 // worker and the fake Seer over HTTP: what the run becomes, and how many requests Seer saw.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { FailureReason, RunType, SeerRoute, type SeerRunInput } from '../../src/domain';
 import { startFakeSeer, type FakeFault, type FakeSeer } from '../../src/fake-seer/server';
 import { startSeerRunWorkflow } from '../../src/temporal/runs';
 import { statusQuery } from '../../workflows/seer-run';
+import { eventually } from '../support/api';
 import { runToEnd } from '../support/runs';
 import {
   connectClient,
@@ -63,7 +66,8 @@ describe('success', () => {
     });
     expect(run.requests).toHaveLength(1);
     expect(run.requests[0]).toMatchObject({ signature_ok: true, status: 200 });
-    expect(run.memo).toMatchObject({ attempts: 1, body_sha256: 'test' });
+    expect(run.searchAttributes).toMatchObject({ SeerRunAttempts: 1 });
+    expect(run.memo).toEqual({ body_sha256: 'test' });
   });
 
   it('run_id 0 is LIVE, not missing', async () => {
@@ -75,6 +79,41 @@ describe('success', () => {
   it('run_id 1.0 is the integer 1', async () => {
     const run = await runWith([{ status: 201, body: '{"run_id": 1.0}' }]);
     expect(run.result?.run_id).toBe(1);
+  });
+});
+
+const EventType = temporal.api.enums.v1.EventType;
+
+describe("a LIVE run's history: Temporal's floor plus one search-attribute upsert", () => {
+  it('a LIVE explorer run is 7 events: one upsert with status, run_id and attempts; no memo upsert; one local-activity marker', async () => {
+    fake.configure({ has_explorer_index: true, has_org_project_context: true });
+    const run = await runWith([]);
+    const { events } = await client.workflow.getHandle(run.input.run_uuid).fetchHistory();
+
+    expect(events?.map((e) => EventType[e.eventType ?? 0])).toEqual([
+      'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED',
+      'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED',
+      'EVENT_TYPE_WORKFLOW_TASK_STARTED',
+      'EVENT_TYPE_WORKFLOW_TASK_COMPLETED',
+      'EVENT_TYPE_MARKER_RECORDED',
+      'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
+      'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
+    ]);
+    const markers = events!.flatMap((e) => e.markerRecordedEventAttributes?.markerName ?? []);
+    expect(markers).toEqual(['core_local_activity']);
+    const upserts = events!.flatMap((e) => e.upsertWorkflowSearchAttributesEventAttributes ?? []);
+    expect(upserts).toHaveLength(1);
+    const upserted = Object.fromEntries(
+      Object.entries(upserts[0]!.searchAttributes?.indexedFields ?? {}).map(([name, payload]) => [
+        name,
+        defaultPayloadConverter.fromPayload(payload),
+      ]),
+    );
+    expect(upserted).toEqual({
+      SeerRunStatus: 'LIVE',
+      SeerRunId: run.result?.run_id,
+      SeerRunAttempts: 1,
+    });
   });
 });
 
@@ -137,7 +176,7 @@ describe('terminal answers fail the run after exactly one request', () => {
     });
     expect(run.searchAttributes).not.toHaveProperty('SeerRunId');
     expect(run.requests).toHaveLength(1);
-    expect(run.memo).toMatchObject({ attempts: 1 });
+    expect(run.searchAttributes).toMatchObject({ SeerRunAttempts: 1 });
     if (reason === FailureReason.seer_rejected) {
       expect(run.failure?.details?.[0]).toMatchObject({ seer_status: fault.status });
       expect(run.memo).toMatchObject({ seer_status: fault.status });
@@ -152,7 +191,8 @@ describe('terminal answers fail the run after exactly one request', () => {
       SeerFailureReason: 'invalid_payload',
     });
     expect(run.requests).toHaveLength(0);
-    expect(run.memo).toMatchObject({ attempts: 0 });
+    expect(run.searchAttributes).toMatchObject({ SeerRunAttempts: 0 });
+    expect(run.memo).not.toHaveProperty('seer_status');
   });
 
   it('a pr_review run is recorded and FAILED at once as unsupported_type with no request', async () => {
@@ -165,7 +205,7 @@ describe('terminal answers fail the run after exactly one request', () => {
       SeerRunType: 'pr_review',
     });
     expect(fake.state.requests).toHaveLength(0);
-    expect(end.memo).toMatchObject({ attempts: 0 });
+    expect(end.searchAttributes).toMatchObject({ SeerRunAttempts: 0 });
   });
 });
 
@@ -183,7 +223,19 @@ describe('transient answers are retried until Seer creates the run', () => {
     expect(run.requests).toHaveLength(2);
     expect(run.runs).toHaveLength(1);
     expect(run.result?.run_id).toBe(run.runs[0]?.run_id);
-    expect(run.memo).toMatchObject({ attempts: 2 });
+    expect(run.searchAttributes).toMatchObject({ SeerRunAttempts: 2 });
+  });
+
+  it('SeerRunAttempts is numeric in list queries: `SeerRunAttempts > 1` finds the retried run only', async () => {
+    const retried = await runWith([{ status: 503 }]);
+    const firstTry = await runWith([]);
+    const ids = [retried.input.run_uuid, firstTry.input.run_uuid].map((id) => `'${id}'`);
+    const query = `SeerRunAttempts > 1 AND WorkflowId IN (${ids.join(', ')})`;
+    await eventually(async () => {
+      const found: string[] = [];
+      for await (const run of client.workflow.list({ query })) found.push(run.workflowId);
+      expect(found).toEqual([retried.input.run_uuid]);
+    });
   });
 
   it('a lost answer after Seer created the run: the retry gets the same run_id, one run', async () => {
@@ -216,7 +268,8 @@ describe('transient answers are retried until Seer creates the run', () => {
     });
     const sent = requestsFor(input.run_uuid).length;
     expect(sent).toBeGreaterThanOrEqual(2);
-    expect(end.memo).toMatchObject({ attempts: sent, seer_status: 503 });
+    expect(end.searchAttributes).toMatchObject({ SeerRunAttempts: sent });
+    expect(end.memo).toMatchObject({ seer_status: 503 });
   });
 });
 

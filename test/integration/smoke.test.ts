@@ -36,6 +36,7 @@ it('talks to a real Temporal server (1.29.1) with the spec search attributes reg
       'SeerRunStatus',
       'SeerRunId',
       'SeerFailureReason',
+      'SeerRunAttempts',
     ]),
   );
 });

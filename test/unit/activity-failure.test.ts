@@ -1,7 +1,6 @@
 // Every shape a failed `startSeerRun` reaches the workflow in, built from real @temporalio/common
-// failure objects, and what the workflow makes of it: today's next step (nextStepAfter: end the
-// run, or send again, judged against the heal window), and for older histories the run's failure
-// (runFailureOf) and whether the retries take over after the local attempt (retryAfterFirstAttempt).
+// failure objects, and what the workflow makes of it (nextStepAfter): end the run, or send again,
+// judged against the heal window.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -15,14 +14,7 @@ import {
   TRANSIENT_FAILURE_TYPE,
   type SeerAttemptDetails,
 } from '../../src/domain/seer-run';
-import {
-  nextStepAfter,
-  RETHROW,
-  retryAfterFirstAttempt,
-  runFailureOf,
-  type NextStep,
-} from '../../workflows/activity-failure';
-import type { RunFailure } from '../../workflows/run-record';
+import { nextStepAfter, RETHROW, type NextStep } from '../../workflows/activity-failure';
 
 /** What the activity throws for a terminal answer (activities/start-seer-run.ts). */
 function terminal(reason: FailureReason, details: SeerAttemptDetails): ApplicationFailure {
@@ -73,170 +65,6 @@ const invalidPayload = ApplicationFailure.nonRetryable(
 );
 const unavailable503 = transient({ attempt: 4, seer_status: 503 });
 const rateLimited = transient({ attempt: 1, seer_status: 429, next_retry_delay_ms: 2_000 });
-
-type Row = [
-  shape: string,
-  err: unknown,
-  runFailure: RunFailure | typeof RETHROW,
-  afterFirstAttempt: { retry_after_ms: number | undefined } | typeof RETHROW,
-];
-
-const rows: Row[] = [
-  // The local first attempt: its failure arrives as the activity threw it.
-  [
-    'local: terminal answer (seer_rejected 400)',
-    terminal(FailureReason.seer_rejected, { attempt: 1, seer_status: 400 }),
-    {
-      reason: 'seer_rejected',
-      seer_status: 400,
-      attempts: 1,
-      message: 'Seer answered 400: seer_rejected',
-      logged_by_activity: true,
-    },
-    RETHROW,
-  ],
-  [
-    'local: invalid payload (no Seer status)',
-    invalidPayload,
-    {
-      reason: 'invalid_payload',
-      seer_status: null,
-      attempts: 0,
-      message: 'the request fails the explorer schema: query: too short',
-      logged_by_activity: true,
-    },
-    RETHROW,
-  ],
-  [
-    'local: transient answer without Retry-After',
-    transient({ attempt: 1, seer_status: 503 }),
-    RETHROW,
-    { retry_after_ms: undefined },
-  ],
-  ['local: transient 429 with Retry-After', rateLimited, RETHROW, { retry_after_ms: 2_000 }],
-  [
-    "local: the attempt's own start-to-close timeout",
-    timeout(TimeoutType.START_TO_CLOSE),
-    {
-      reason: 'retries_exhausted',
-      seer_status: null,
-      attempts: 0,
-      message: healWindow,
-      logged_by_activity: false,
-    },
-    { retry_after_ms: undefined },
-  ],
-  [
-    'local: an unexpected error in the activity (not a failure reason)',
-    ApplicationFailure.create({ message: 'boom', type: 'TypeError' }),
-    RETHROW,
-    { retry_after_ms: undefined },
-  ],
-  [
-    'local: a wrapped transient answer still hands over',
-    wrapped(rateLimited, RetryState.MAXIMUM_ATTEMPTS_REACHED),
-    RETHROW,
-    { retry_after_ms: 2_000 },
-  ],
-  // A regular activity: wrapped in an ActivityFailure.
-  [
-    'regular: terminal answer on a retry',
-    wrapped(rejected400, RetryState.NON_RETRYABLE_FAILURE),
-    {
-      reason: 'seer_rejected',
-      seer_status: 400,
-      attempts: 3,
-      message: 'Seer answered 400: seer_rejected',
-      logged_by_activity: true,
-    },
-    RETHROW,
-  ],
-  [
-    'regular: invalid payload',
-    wrapped(invalidPayload, RetryState.NON_RETRYABLE_FAILURE),
-    {
-      reason: 'invalid_payload',
-      seer_status: null,
-      attempts: 0,
-      message: 'the request fails the explorer schema: query: too short',
-      logged_by_activity: true,
-    },
-    RETHROW,
-  ],
-  [
-    'regular: heal window over, the server fails it with the last transient answer',
-    wrapped(unavailable503, RetryState.TIMEOUT),
-    {
-      reason: 'retries_exhausted',
-      seer_status: 503,
-      attempts: 4,
-      message: `${healWindow}: Seer unavailable (503)`,
-      logged_by_activity: false,
-    },
-    { retry_after_ms: undefined },
-  ],
-  [
-    'regular: heal window over while an attempt ran (schedule-to-close timeout, no cause)',
-    wrapped(timeout(TimeoutType.SCHEDULE_TO_CLOSE), RetryState.TIMEOUT),
-    {
-      reason: 'retries_exhausted',
-      seer_status: null,
-      attempts: 0,
-      message: healWindow,
-      logged_by_activity: false,
-    },
-    { retry_after_ms: undefined },
-  ],
-  [
-    'regular: schedule-to-close timeout whose cause is the last transient answer',
-    wrapped(timeout(TimeoutType.SCHEDULE_TO_CLOSE, unavailable503), RetryState.TIMEOUT),
-    {
-      reason: 'retries_exhausted',
-      seer_status: 503,
-      attempts: 4,
-      message: `${healWindow}: Seer unavailable (503)`,
-      logged_by_activity: false,
-    },
-    { retry_after_ms: undefined },
-  ],
-  [
-    'regular: heal window over, no Temporal cause at all',
-    wrapped(undefined, RetryState.TIMEOUT),
-    {
-      reason: 'retries_exhausted',
-      seer_status: null,
-      attempts: 0,
-      message: healWindow,
-      logged_by_activity: false,
-    },
-    { retry_after_ms: undefined },
-  ],
-  [
-    'regular: a transient failure that did not exhaust the window (not ours to read)',
-    wrapped(unavailable503, RetryState.MAXIMUM_ATTEMPTS_REACHED),
-    RETHROW,
-    { retry_after_ms: undefined },
-  ],
-  [
-    'regular: cancelled',
-    wrapped(new CancelledFailure('cancelled'), RetryState.CANCEL_REQUESTED),
-    RETHROW,
-    { retry_after_ms: undefined },
-  ],
-  // Not an activity failure.
-  ['unknown: a plain Error (a bug in the workflow)', new Error('boom'), RETHROW, RETHROW],
-  ['unknown: a thrown string', 'boom', RETHROW, RETHROW],
-  ['unknown: undefined', undefined, RETHROW, RETHROW],
-];
-
-describe.each(rows)('%s', (_shape, err, runFailure, afterFirstAttempt) => {
-  it('runFailureOf', () => {
-    expect(runFailureOf(err)).toEqual(runFailure);
-  });
-  it('retryAfterFirstAttempt', () => {
-    expect(retryAfterFirstAttempt(err)).toEqual(afterFirstAttempt);
-  });
-});
 
 describe('nextStepAfter: the heal window is judged between attempts', () => {
   const NOW = 1_000_000;
@@ -340,7 +168,108 @@ describe('nextStepAfter: the heal window is judged between attempts', () => {
       1,
       RETHROW,
     ],
+    [
+      'local terminal answer (seer_rejected 400): the run fails with it',
+      terminal(FailureReason.seer_rejected, { attempt: 1, seer_status: 400 }),
+      inside,
+      0,
+      {
+        kind: 'fail',
+        failure: {
+          reason: 'seer_rejected',
+          seer_status: 400,
+          attempts: 1,
+          message: 'Seer answered 400: seer_rejected',
+          logged_by_activity: true,
+        },
+      },
+    ],
+    [
+      'local invalid payload: fails with no request sent and no Seer status',
+      invalidPayload,
+      inside,
+      0,
+      {
+        kind: 'fail',
+        failure: {
+          reason: 'invalid_payload',
+          seer_status: null,
+          attempts: 0,
+          message: 'the request fails the explorer schema: query: too short',
+          logged_by_activity: true,
+        },
+      },
+    ],
+    [
+      "local transient answer without Retry-After: the policy's first interval",
+      transient({ attempt: 1, seer_status: 503 }),
+      inside,
+      0,
+      { kind: 'retry', delay_ms: 1_000, sent_before: 1 },
+    ],
+    [
+      'local unexpected error in the activity: its request counts (Seer may have it), send again',
+      ApplicationFailure.create({ message: 'boom', type: 'TypeError' }),
+      inside,
+      0,
+      { kind: 'retry', delay_ms: 1_000, sent_before: 1 },
+    ],
+    [
+      'regular terminal answer on a retry: the run fails with it and the requests it counted',
+      wrapped(rejected400, RetryState.NON_RETRYABLE_FAILURE),
+      inside,
+      1,
+      {
+        kind: 'fail',
+        failure: {
+          reason: 'seer_rejected',
+          seer_status: 400,
+          attempts: 3,
+          message: 'Seer answered 400: seer_rejected',
+          logged_by_activity: true,
+        },
+      },
+    ],
+    [
+      'regular invalid payload',
+      wrapped(invalidPayload, RetryState.NON_RETRYABLE_FAILURE),
+      inside,
+      1,
+      {
+        kind: 'fail',
+        failure: {
+          reason: 'invalid_payload',
+          seer_status: null,
+          attempts: 0,
+          message: 'the request fails the explorer schema: query: too short',
+          logged_by_activity: true,
+        },
+      },
+    ],
+    [
+      "a server TIMEOUT inside the window after an answer with no delay: that request's backoff",
+      wrapped(unavailable503, RetryState.TIMEOUT),
+      inside,
+      1,
+      { kind: 'retry', delay_ms: 8_000, sent_before: 4 },
+    ],
+    [
+      'a server TIMEOUT with no Temporal cause at all inside the window: what was sent before',
+      wrapped(undefined, RetryState.TIMEOUT),
+      inside,
+      2,
+      { kind: 'retry', delay_ms: 2_000, sent_before: 2 },
+    ],
+    [
+      'a regular transient failure the server did not give up on is not ours to read',
+      wrapped(unavailable503, RetryState.MAXIMUM_ATTEMPTS_REACHED),
+      inside,
+      1,
+      RETHROW,
+    ],
     ['a plain Error (a bug)', new Error('boom'), inside, 0, RETHROW],
+    ['a thrown string', 'boom', inside, 0, RETHROW],
+    ['undefined', undefined, inside, 0, RETHROW],
   ])('%s', (_case, err, clock, sentBefore, expected) => {
     // As the workflow calls it: the local attempt is the one with nothing sent before it.
     const at = { ...clock, sent_before: sentBefore, local: sentBefore === 0 };

@@ -24,7 +24,7 @@ const encrypted: LoadedDataConverter = {
 };
 
 /** A search attribute as the server lists it: JSON with its indexed type in the metadata. */
-function attr(value: unknown, type: 'Int' | 'Keyword'): Payload {
+function attr(value: unknown, type: 'Int' | 'Keyword' | 'Double'): Payload {
   const payload = defaultPayloadConverter.toPayload(value);
   return { ...payload, metadata: { ...payload.metadata, type: Buffer.from(type) } };
 }
@@ -58,7 +58,7 @@ async function rawExecution(
       ? {}
       : { closeTime: ts('2026-11-25T10:00:01.500Z') }),
     historyLength: Long.fromNumber(12),
-    memo: await memo({ body_sha256: 'abc', attempts: 2, seer_status: 403 }, converter),
+    memo: await memo({ body_sha256: 'abc', seer_status: 403 }, converter),
     searchAttributes: {
       indexedFields: {
         [SearchAttr.type.name]: attr('explorer', 'Keyword'),
@@ -66,6 +66,7 @@ async function rawExecution(
         [SearchAttr.projectId.name]: attr(7, 'Int'),
         [SearchAttr.status.name]: attr('FAILED', 'Keyword'),
         [SearchAttr.failureReason.name]: attr('seer_rejected', 'Keyword'),
+        [SearchAttr.attempts.name]: attr(2, 'Double'),
         // Not ours: left out.
         BuildIds: attr(['unversioned'], 'Keyword'),
       },

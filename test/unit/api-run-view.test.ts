@@ -65,11 +65,12 @@ describe('a run as GET reads it', () => {
 
   it('a completed run is LIVE with its run_id, project and recorded attempts', () => {
     const view = runViewOf(
-      execution(
-        'COMPLETED',
-        [live, { key: SearchAttr.runId, value: 0 }, { key: SearchAttr.projectId, value: 9 }],
-        { attempts: 3 },
-      ),
+      execution('COMPLETED', [
+        live,
+        { key: SearchAttr.runId, value: 0 },
+        { key: SearchAttr.projectId, value: 9 },
+        { key: SearchAttr.attempts, value: 3 },
+      ]),
       null,
     );
     expect(view).toMatchObject({
@@ -94,8 +95,9 @@ describe('a run as GET reads it', () => {
         [
           { key: SearchAttr.status, value: 'FAILED' },
           { key: SearchAttr.failureReason, value: 'seer_rejected' },
+          { key: SearchAttr.attempts, value: 1 },
         ],
-        { attempts: 1, seer_status: 400 },
+        { seer_status: 400 },
       ),
       null,
     );
@@ -109,10 +111,14 @@ describe('a run as GET reads it', () => {
 
   it('a recorded null seer_status is left out of the failure', () => {
     const view = runViewOf(
-      execution('FAILED', [{ key: SearchAttr.failureReason, value: 'unsupported_type' }], {
-        attempts: 0,
-        seer_status: null,
-      }),
+      execution(
+        'FAILED',
+        [
+          { key: SearchAttr.failureReason, value: 'unsupported_type' },
+          { key: SearchAttr.attempts, value: 0 },
+        ],
+        { attempts: 0, seer_status: null },
+      ),
       null,
     );
     expect(view.failure).toEqual({ reason: 'unsupported_type' });
@@ -141,19 +147,39 @@ describe('a run as GET reads it', () => {
 });
 
 describe('attempts a run has sent so far', () => {
+  const recorded = (value: number) => [{ key: SearchAttr.attempts, value }] as const;
   it.each([
-    ['a closed run: its recorded total', { attempts: 3, local_attempts: 1 }, true, [], 3],
-    ['an open run with a recorded total', { attempts: 2 }, false, [seerRequest(5, STARTED)], 2],
+    ['a closed run: its recorded total', recorded(3), { local_attempts: 1 }, true, [], 3],
+    [
+      'an open run with a recorded total (LIVE, starting its follow-up)',
+      recorded(2),
+      {},
+      false,
+      [seerRequest(5, STARTED)],
+      2,
+    ],
+    ['the recorded total wins over a total in the memo', recorded(4), { attempts: 3 }, true, [], 4],
+    ['a run recorded before SeerRunAttempts: the memo total', [], { attempts: 3 }, true, [], 3],
+    [
+      'an open run recorded before SeerRunAttempts, with its memo total',
+      [],
+      { attempts: 2 },
+      false,
+      [seerRequest(5, STARTED)],
+      2,
+    ],
     [
       'a run closed from outside: its local first attempt',
+      [],
       { local_attempts: 1 },
       true,
       [seerRequest(4, STARTED)],
       1,
     ],
-    ['a run closed from outside before any request', {}, true, null, 0],
+    ['a run closed from outside before any request', [], {}, true, null, 0],
     [
       'an open run: local first attempt plus the started attempt',
+      [],
       { local_attempts: 1 },
       false,
       [seerRequest(3, STARTED)],
@@ -161,22 +187,31 @@ describe('attempts a run has sent so far', () => {
     ],
     [
       'an open run: an attempt waiting for its backoff has sent nothing yet',
+      [],
       { local_attempts: 1 },
       false,
       [seerRequest(3, SCHEDULED)],
       3,
     ],
-    ['an open run with no pending Seer request', { local_attempts: 1 }, false, [], 1],
-    ['an open run read from a list (no pending activities)', { local_attempts: 1 }, false, null, 1],
+    ['an open run with no pending Seer request', [], { local_attempts: 1 }, false, [], 1],
+    [
+      'an open run read from a list (no pending activities)',
+      [],
+      { local_attempts: 1 },
+      false,
+      null,
+      1,
+    ],
     [
       'another pending activity is not counted',
+      [],
       {},
       false,
       [{ activityType: { name: 'other' }, attempt: 2, state: STARTED }],
       0,
     ],
-  ] as const)('%s', (_, memo, closed, pendingActivities, expected) => {
-    const run = execution(closed ? 'TERMINATED' : 'RUNNING', [], memo);
+  ] as const)('%s', (_, attrs, memo, closed, pendingActivities, expected) => {
+    const run = execution(closed ? 'TERMINATED' : 'RUNNING', [...attrs], memo);
     expect(runViewOf(run, pendingActivities).attempts).toBe(expected);
   });
 });

@@ -1,5 +1,6 @@
 // How requests to Seer are counted (src/domain/attempts.ts): each request's number in the
-// activity, and a run's count as GET reads it from the memo and the pending activity.
+// activity, and a run's count as GET reads it from SeerRunAttempts, the memo and the pending
+// activity.
 import { attemptsSent, requestNumber, type PendingSeerAttempt } from '../../src/domain';
 
 const started = (attempt: number): PendingSeerAttempt => ({ attempt, started: true });
@@ -19,48 +20,69 @@ describe("a request's number", () => {
 describe("a run's requests as GET counts them", () => {
   it.each<[string, Parameters<typeof attemptsSent>[0], number]>([
     [
-      'LIVE or FAILED by its own hand: the recorded total, whatever is pending',
+      'LIVE or FAILED by its own hand: the recorded total (SeerRunAttempts), whatever is pending',
+      { recorded: 3, memo: { local_attempts: 1 }, closed: true, pending: started(5) },
+      3,
+    ],
+    [
+      'a recorded total of 0 (unsupported_type, invalid_payload) is a total, not a gap',
+      { recorded: 0, memo: { local_attempts: 1 }, closed: true },
+      0,
+    ],
+    [
+      'the attribute wins over a total in the memo',
+      { recorded: 2, memo: { attempts: 5 }, closed: true },
+      2,
+    ],
+    [
+      'a run recorded before SeerRunAttempts: the total in its memo',
       {
+        recorded: undefined,
         memo: { attempts: 3, local_attempts: 1 },
-        closed: true,
+        closed: false,
         pending: started(5),
       },
       3,
     ],
     [
       'open, local attempt failed, a retry in flight: 1 + its attempt',
-      { memo: { local_attempts: 1 }, closed: false, pending: started(2) },
+      { recorded: undefined, memo: { local_attempts: 1 }, closed: false, pending: started(2) },
       3,
     ],
     [
       'open, local attempt failed, a retry waiting out its backoff: 1 + attempts before it',
-      { memo: { local_attempts: 1 }, closed: false, pending: scheduled(2) },
+      { recorded: null, memo: { local_attempts: 1 }, closed: false, pending: scheduled(2) },
       2,
     ],
     [
-      'open, a v1 run (no local attempt) with its third attempt in flight',
-      { memo: {}, closed: false, pending: started(3) },
+      'open, no earlier request recorded, its third attempt in flight',
+      { recorded: undefined, memo: {}, closed: false, pending: started(3) },
       3,
     ],
     [
       'open, the local first attempt still in flight (no pending activity shows it)',
-      { memo: { body_sha256: 'x' }, closed: false, pending: null },
+      { recorded: undefined, memo: { body_sha256: 'x' }, closed: false, pending: null },
       0,
     ],
     [
       'open, read from a list item (no pending activities known)',
-      { memo: { local_attempts: 1 }, closed: false },
+      { recorded: undefined, memo: { local_attempts: 1 }, closed: false },
       1,
     ],
     [
       'closed from outside (terminated) with an attempt pending: what the memo knows',
-      { memo: { local_attempts: 1 }, closed: true, pending: started(4) },
+      { recorded: undefined, memo: { local_attempts: 1 }, closed: true, pending: started(4) },
       1,
     ],
-    ['no memo at all', { memo: undefined, closed: true }, 0],
+    ['no attribute and no memo at all', { recorded: undefined, memo: undefined, closed: true }, 0],
     [
       'memo values of the wrong type count as absent',
-      { memo: { attempts: '3', local_attempts: null }, closed: false, pending: null },
+      {
+        recorded: undefined,
+        memo: { attempts: '3', local_attempts: null },
+        closed: false,
+        pending: null,
+      },
       0,
     ],
   ])('%s', (_case, run, expected) => {

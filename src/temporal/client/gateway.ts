@@ -416,10 +416,14 @@ export class RunGateway {
   /**
    * A list item has no pending activities, and an open run's attempts count its pending one
    * (src/domain/attempts.ts): one describe per open run still counting, so the list and GET agree.
-   * Closed runs and runs that recorded their total need none; a failed describe counts the memo.
+   * Closed runs and runs that recorded their total (`SeerRunAttempts`, or the memo's `attempts` in
+   * runs recorded before it) need none; a failed describe counts the memo.
    */
   async #pendingOfOpen(run: RunExecution, deadline: number): Promise<PendingActivity[] | null> {
-    if (run.closeTime !== undefined || typeof run.memo?.attempts === 'number') return null;
+    const recordedTotal =
+      run.typedSearchAttributes.get(SearchAttr.attempts) !== undefined ||
+      typeof run.memo?.attempts === 'number';
+    if (run.closeTime !== undefined || recordedTotal) return null;
     try {
       const description = await this.#client.withDeadline(deadline, () =>
         this.#client.workflow.getHandle(run.workflowId).describe(),

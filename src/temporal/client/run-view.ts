@@ -91,7 +91,12 @@ export function runViewOf(
     status,
     run_id: status === SeerRunStatus.LIVE ? (attrs.get(SearchAttr.runId) ?? null) : null,
     failure,
-    attempts: attemptsSent({ memo, closed, pending: pendingSeerAttempt(pending) }),
+    attempts: attemptsSent({
+      recorded: attrs.get(SearchAttr.attempts),
+      memo,
+      closed,
+      pending: pendingSeerAttempt(pending),
+    }),
     started_at: run.startTime.toISOString(),
     closed_at: run.closeTime?.toISOString() ?? null,
   };
