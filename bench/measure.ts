@@ -45,7 +45,7 @@ export async function measure(
     (g): g is Group => processes[g as Group] !== undefined,
   );
   // Settled before and after: the last path's closing tasks are not counted here, this one's are.
-  const actionsBefore = await gauges.actions.settled();
+  const actionsBefore = await gauges.actions.baseline();
   const end = openWindow(
     Object.fromEntries(groups.map((g) => [g, processes[g]!])) as Record<Group, ProcessGroup>,
   );

@@ -59,7 +59,8 @@ function same(a: ActionCounts, b: ActionCounts): boolean {
 
 /** The counter of every Temporal service of one server (one URL on the dev server, four on the cluster). */
 export class ServerActions {
-  #settled: { counts: ActionCounts; at: number } | undefined;
+  /** The last reading `settled` returned. */
+  #settled: ActionCounts | undefined;
 
   constructor(
     private readonly metricsUrls: readonly string[],
@@ -78,16 +79,24 @@ export class ServerActions {
   }
 
   /**
-   * The counts once they hold still for SETTLED_AFTER_MS: every action taken before the call is
-   * in them (a run's last workflow task may complete after its answer). Free when nothing moved
-   * since the last settled reading, which was at least that long ago: then only an action in the
-   * last second before the call could be missing, and it would count in the next window instead.
+   * Before a measurement: the counts as the last settled reading left them, when nothing has
+   * moved since (free: the pause between measurements runs nothing), else settled afresh. An
+   * action in the second before the call could still be unpublished: it would count in this
+   * window, so a stray action shows up rather than hides.
    */
-  async settled(): Promise<ActionCounts> {
+  async baseline(): Promise<ActionCounts> {
+    const now = await this.read();
+    return this.#settled && same(this.#settled, now) ? now : this.settled(now);
+  }
+
+  /**
+   * After a measurement: the counts once they hold still for SETTLED_AFTER_MS, so every action
+   * taken before the call is in them (a run's last workflow task may complete after its answer).
+   */
+  async settled(first?: ActionCounts): Promise<ActionCounts> {
     const deadline = Date.now() + SETTLE_LIMIT_MS;
-    let last = await this.read();
+    let last = first ?? (await this.read());
     let since = Date.now();
-    if (this.#settled && same(this.#settled.counts, last)) since = this.#settled.at;
     while (Date.now() - since < SETTLED_AFTER_MS) {
       if (Date.now() > deadline) {
         throw new Error(`the server's action counter kept moving for ${SETTLE_LIMIT_MS} ms`);
@@ -99,7 +108,7 @@ export class ServerActions {
         since = Date.now();
       }
     }
-    this.#settled = { counts: last, at: since };
+    this.#settled = last;
     return last;
   }
 }
