@@ -25,6 +25,8 @@ export interface BenchBackend {
   /** How the bench's own clients and workers reach Temporal, read as the API and worker read it. */
   temporal: { connectionOptions: NativeConnectionOptions; namespace: string };
   seerUrl: string;
+  /** Every Temporal service's Prometheus endpoint: the dev server's one, the cluster's four. */
+  metricsUrls: string[];
   processes: MeasuredProcesses;
   /** The JSON's `server` object, but for the version the server answers. */
   server: Record<string, unknown>;
@@ -37,6 +39,8 @@ export interface BackendOptions {
   /** For the dev stack's data; the cluster keeps its own directory and removes it at stop. */
   dir: string;
   onLine: (name: string, line: string) => void;
+  /** Extra `node` arguments for the API (`--cpu-prof`); the dev stack only. */
+  apiNodeArgs?: string[];
 }
 
 function pidOf(handle: { pid: number | undefined } | undefined, name: string): number {
@@ -57,7 +61,14 @@ async function devBackend(options: BackendOptions): Promise<BenchBackend> {
     storage: 'memory',
     ports: { temporal, ui: null, fakeSeer, codec: null },
     onLine: options.onLine,
+    // The image's build, run by plain node as the image runs it (the cluster's is compiled too).
+    build: 'compiled',
+    ...(options.apiNodeArgs ? { nodeArgs: { api: options.apiNodeArgs } } : {}),
   });
+  if (stack.temporalMetricsUrl === null) {
+    await stack.stop();
+    throw new Error('the dev stack reported no metrics URL for its Temporal server');
+  }
   const pid = (name: 'temporal' | 'api' | 'worker' | 'fake-seer') =>
     pidOf(stack.processes[name], name);
   return {
@@ -69,6 +80,7 @@ async function devBackend(options: BackendOptions): Promise<BenchBackend> {
       TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
     }),
     seerUrl: stack.seerUrl,
+    metricsUrls: [stack.temporalMetricsUrl],
     processes: {
       temporal: { pids: [pid('temporal')] },
       api: { pids: [pid('api')] },
@@ -81,6 +93,7 @@ async function devBackend(options: BackendOptions): Promise<BenchBackend> {
       flags: LATENCY_FLAGS,
       storage: 'SQLite in memory',
       payload_encryption: true,
+      build: 'compiled (dist/, plain node)',
     },
     stop: () => stack.stop(),
   };
@@ -130,6 +143,7 @@ async function clusterBackend(options: BackendOptions): Promise<BenchBackend> {
     apiUrls: cluster.apiUrls,
     temporal: temporalConnectConfig(cluster.config, cluster.tlsEnv),
     seerUrl: cluster.seerUrl,
+    metricsUrls: cluster.temporalMetricsUrls,
     processes: {
       temporal: { pids: pids('history', 'matching', 'frontend', 'temporal-worker') },
       // The postmaster's backends come and go with Temporal's connection pools: count them all.
@@ -152,6 +166,7 @@ async function clusterBackend(options: BackendOptions): Promise<BenchBackend> {
       api_replicas: cluster.apiUrls.length,
       workers: 2,
       payload_encryption: true,
+      build: 'compiled (dist/, plain node)',
     },
     stop: async () => {
       await cluster.stop();

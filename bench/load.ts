@@ -1,6 +1,9 @@
 // A closed-loop load generator: `concurrency` callers, each starting its next run as soon as its
 // last one answered, until `runs` have answered. Latency per run, errors counted by kind.
-export type RunOnce = (seq: number) => Promise<{ ok: true } | { ok: false; error: string }>;
+/** A run's outcome; a durable run names its workflow, whose history the bench may read. */
+export type RunOnce = (
+  seq: number,
+) => Promise<{ ok: true; workflowId?: string } | { ok: false; error: string }>;
 
 export interface LoadResult {
   runs: number;
@@ -10,31 +13,41 @@ export interface LoadResult {
   errors: number;
   /** error kind → count, e.g. `500 seer_run_pending` or `WorkflowFailedError`. */
   errorKinds: Record<string, number>;
+  /** The workflow ids of the runs that succeeded and named one, in the order they answered. */
+  workflowIds: string[];
 }
 
-/** Calls `runOnce` with sequence numbers from `nextSeq`, which stays unique across calls. */
+/**
+ * Calls `runOnce` with sequence numbers from `nextSeq`, which stays unique across calls.
+ * `prepare` runs before each run's clock starts (e.g. a fault queued on the fake Seer).
+ */
 export async function closedLoop(
   concurrency: number,
   runs: number,
   runOnce: RunOnce,
   nextSeq: () => number,
+  prepare?: (seq: number) => Promise<void>,
 ): Promise<LoadResult> {
   const latenciesMs: number[] = [];
+  const workflowIds: string[] = [];
   const errorKinds: Record<string, number> = {};
   let errors = 0;
   let issued = 0;
   const caller = async () => {
     while (issued < runs) {
       issued += 1;
+      const seq = nextSeq();
+      await prepare?.(seq);
       const started = performance.now();
       let outcome: Awaited<ReturnType<RunOnce>>;
       try {
-        outcome = await runOnce(nextSeq());
+        outcome = await runOnce(seq);
       } catch (err) {
         outcome = { ok: false, error: (err as Error).name || 'Error' };
       }
       if (outcome.ok) {
         latenciesMs.push(performance.now() - started);
+        if (outcome.workflowId !== undefined) workflowIds.push(outcome.workflowId);
       } else {
         errors += 1;
         errorKinds[outcome.error] = (errorKinds[outcome.error] ?? 0) + 1;
@@ -49,6 +62,7 @@ export async function closedLoop(
     latenciesMs: latenciesMs.sort((a, b) => a - b),
     errors,
     errorKinds,
+    workflowIds,
   };
 }
 

@@ -1,8 +1,10 @@
 // `npm run bench [-- --backend cluster]`: starts the dev stack as `npm start` does, or the cluster
-// (fake Seer 50 ms), then measures the four paths at c=1/16/64 in alternating rounds, and overload.
+// (fake Seer 50 ms), then measures the four paths at c=1/16/64 in alternating rounds, runs that
+// retried once, and overload. `--profile`: a CPU profile of the API at c=64 instead.
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { join, relative } from 'node:path';
+import { formatProfile, profileApi } from './api-profile';
 import { closedLoop } from './load';
 import { describe, measure } from './measure';
 import { overload, type OverloadCounts } from './overload';
@@ -17,12 +19,14 @@ import {
 import { progress } from './progress';
 import {
   aggregate,
+  formatCostTable,
   formatOverload,
   formatTable,
   ratios,
   writeJson,
   type RoundFigure,
 } from './report';
+import { retriedOnce, type RetriedOnceRow } from './retried-once';
 import { startRig, type Rig } from './rig';
 
 const ROOT = join(__dirname, '..');
@@ -33,10 +37,12 @@ async function main(): Promise<void> {
   const loadavgStart = roundedLoadavg();
   const rig = await startRig(plan);
   try {
+    if (plan.profile) return await profile(rig, plan, loadavgStart);
     await warmUp(rig, plan);
     const figures = await rounds(rig, plan);
+    const retried = await retriedRuns(rig, plan);
     const overloaded = await overloadLevel(rig, plan);
-    await write(rig, plan, { figures, ...overloaded, loadavgStart });
+    await write(rig, plan, { figures, retried, ...overloaded, loadavgStart });
   } finally {
     await rig.close();
   }
@@ -63,7 +69,7 @@ async function rounds(rig: Rig, plan: Plan): Promise<RoundFigure[]> {
       // The order of the paths turns with each measurement, so drift hits them all alike.
       for (const path of rotate(PATHS, round + ci)) {
         await sleep(plan.settleMs);
-        const figure = await measure(rig.processes, path, concurrency, () =>
+        const figure = await measure(rig.gauges, path, concurrency, () =>
           closedLoop(concurrency, plan.runs[concurrency], rig.runners[path], rig.nextSeq),
         );
         figures.push(figure);
@@ -74,13 +80,24 @@ async function rounds(rig: Rig, plan: Plan): Promise<RoundFigure[]> {
   return figures;
 }
 
+/** After the rounds: mirror runs at c=1 whose first Seer request is answered 503. */
+async function retriedRuns(rig: Rig, plan: Plan): Promise<RetriedOnceRow> {
+  await sleep(plan.settleMs);
+  const row = await retriedOnce(rig, plan);
+  progress(
+    `retried once, mirror c=1: ${row.runs} runs, p50 ${row.p50_ms ?? '-'} ms, errors ${row.errors}, ` +
+      `${row.first_answered_503} first requests answered 503, ${row.seer_requests_per_run ?? '-'} Seer requests per run`,
+  );
+  return row;
+}
+
 async function overloadLevel(
   rig: Rig,
   plan: Plan,
 ): Promise<{ overloadFigure: RoundFigure; counts: OverloadCounts }> {
   await sleep(plan.settleMs);
   let counts: OverloadCounts | undefined;
-  const overloadFigure = await measure(rig.processes, 'mirror', OVERLOAD_CONCURRENCY, async () => {
+  const overloadFigure = await measure(rig.gauges, 'mirror', OVERLOAD_CONCURRENCY, async () => {
     const result = await overload(
       rig.apiLoad,
       OVERLOAD_CONCURRENCY,
@@ -101,22 +118,18 @@ async function write(
   plan: Plan,
   measured: {
     figures: RoundFigure[];
+    retried: RetriedOnceRow;
     overloadFigure: RoundFigure;
     counts: OverloadCounts;
     loadavgStart: number[];
   },
 ): Promise<void> {
-  const { figures, overloadFigure, counts, loadavgStart } = measured;
+  const { figures, retried, overloadFigure, counts, loadavgStart } = measured;
   const { backend } = rig;
   const rows = aggregate(figures);
   const ratioList = ratios(rows);
   const [overloadRow] = aggregate([overloadFigure]);
-  const date = new Date().toISOString().slice(0, 10);
-  const resultsDir = join(ROOT, 'bench/results');
-  mkdirSync(resultsDir, { recursive: true });
-  // The dev server's file keeps its name; the cluster's sits beside it.
-  const suffix = `${backend.name === 'dev' ? '' : `-${backend.name}`}${plan.quick ? '-quick' : ''}`;
-  const jsonPath = join(resultsDir, `${date}${suffix}.json`);
+  const jsonPath = resultsPath(rig, plan, '');
   const serverVersion = await rig.engine.serverVersion();
   await writeJson(jsonPath, {
     backend: backend.name,
@@ -131,20 +144,54 @@ async function write(
       rounds: plan.rounds,
       warmup_runs_per_path: plan.warmupRuns,
       runs_per_measurement: plan.runs,
+      retried_once_runs: plan.retriedRuns,
       overload: { concurrency: OVERLOAD_CONCURRENCY, runs: plan.overloadRuns },
     },
     results: [...rows, overloadRow!].map((row) => ({ backend: backend.name, ...row })),
     ratios: ratioList,
+    mirror_retried_once: { backend: backend.name, ...retried },
     overload: counts,
   });
 
   process.stdout.write(
-    `\n${formatTable(rows, ratioList)}\n\n${formatOverload(counts, overloadRow!)}\n\n` +
+    `\n${formatTable(rows, ratioList)}\n\n${formatCostTable(rows, retried)}\n\n` +
+      `${formatOverload(counts, overloadRow!)}\n\n` +
       `${backend.name === 'cluster' ? 'cluster (PostgreSQL, 4 services, mTLS, 2 APIs + 2 workers)' : 'dev server'}, ` +
       `Seer latency ${plan.seerLatencyMs} ms, Temporal ${serverVersion}, ${cpus().length} cores; ` +
       `medians of ${plan.rounds} round(s)\n` +
       `results: ${relative(process.cwd(), jsonPath)}\n`,
   );
+}
+
+/** `--profile`: the API's CPU profile at c=64, into bench/results/<date>[-quick]-api-profile.json. */
+async function profile(rig: Rig, plan: Plan, loadavgStart: number[]): Promise<void> {
+  const result = await profileApi(rig, plan);
+  const jsonPath = resultsPath(rig, plan, '-api-profile');
+  await writeJson(jsonPath, {
+    backend: rig.backend.name,
+    machine: { ...machine(), loadavg_start: loadavgStart, loadavg_end: roundedLoadavg() },
+    server: rig.backend.server,
+    plan: {
+      quick: plan.quick,
+      seer_latency_ms: plan.seerLatencyMs,
+      sync_wait_timeout_ms: rig.backend.config.syncWaitTimeoutMs,
+      api_embedded_worker: rig.backend.config.apiEmbeddedWorker,
+      warmup_runs: plan.warmupRuns,
+    },
+    ...result,
+  });
+  process.stdout.write(
+    `\n${formatProfile(result)}\nresults: ${relative(process.cwd(), jsonPath)}\n`,
+  );
+}
+
+/** bench/results/<date>[-cluster][-quick]<kind>.json: the dev server's keeps its name, the cluster's sits beside it. */
+function resultsPath(rig: Rig, plan: Plan, kind: string): string {
+  const date = new Date().toISOString().slice(0, 10);
+  const resultsDir = join(ROOT, 'bench/results');
+  mkdirSync(resultsDir, { recursive: true });
+  const backend = rig.backend.name === 'dev' ? '' : `-${rig.backend.name}`;
+  return join(resultsDir, `${date}${backend}${plan.quick ? '-quick' : ''}${kind}.json`);
 }
 
 function roundedLoadavg(): number[] {

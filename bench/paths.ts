@@ -174,20 +174,24 @@ export function pathRunners(
     (org: number, expected: number): RunOnce =>
     async (seq) => {
       const answer = await api.post(org, `${prefix}-${seq}`);
-      return answer.status === expected ? { ok: true } : { ok: false, error: answerKind(answer) };
+      if (answer.status !== expected) return { ok: false, error: answerKind(answer) };
+      // A mirrored run's workflow id is the run UUID the API answers (null on the direct path).
+      const runUuid = answer.body.run_uuid;
+      return typeof runUuid === 'string' ? { ok: true, workflowId: runUuid } : { ok: true };
     };
   return {
     direct: viaApi(DIRECT_ORG, 200),
     mirror: viaApi(MIRROR_ORG, 201),
     engine_floor: async (seq) => {
+      const workflowId = `${prefix}-floor-${seq}`;
       const handle = await engine.floorClient.workflow.start<typeof engineFloor>('engineFloor', {
-        workflowId: `${prefix}-floor-${seq}`,
+        workflowId,
         taskQueue: FLOOR_QUEUE,
         args: [seerLatencyMs],
         requestEagerStart: true,
       });
       await handle.result();
-      return { ok: true };
+      return { ok: true, workflowId };
     },
     naive: async () => {
       const runUuid = randomUUID();
@@ -197,7 +201,7 @@ export function pathRunners(
         args: [runUuid],
       });
       await handle.result();
-      return { ok: true };
+      return { ok: true, workflowId: runUuid };
     },
   };
 }

@@ -1,5 +1,6 @@
 // What one bench run measures: the server (`--backend dev|cluster`), the concurrencies, how many
-// runs each, the rounds, the warm-up and overload, full or `--quick`, and the fake Seer's latency.
+// runs each, the rounds, the warm-up, the retried runs and overload, full or `--quick`, the fake
+// Seer's latency, or (`--profile`) a CPU profile of the API instead of the rounds.
 import { z } from 'zod';
 import { intIn, orExit, parseEnv } from '../src/config';
 
@@ -16,6 +17,8 @@ interface Sizes {
   warmupRuns: number;
   runs: Record<Concurrency, number>;
   overloadRuns: number;
+  /** Mirror runs at c=1 whose first Seer request is answered 503 (mirror_retried_once). */
+  retriedRuns: number;
   /** Between measurements: the server finishes the last runs' follow-up tasks before the next. */
   settleMs: number;
 }
@@ -25,6 +28,7 @@ const FULL: Sizes = {
   warmupRuns: 50,
   runs: { 1: 60, 16: 300, 64: 600 },
   overloadRuns: 1024,
+  retriedRuns: 20,
   settleMs: 1_000,
 };
 const QUICK: Sizes = {
@@ -32,12 +36,15 @@ const QUICK: Sizes = {
   warmupRuns: 5,
   runs: { 1: 8, 16: 32, 64: 64 },
   overloadRuns: 256,
+  retriedRuns: 3,
   settleMs: 200,
 };
 
 export interface Plan extends Sizes {
   backend: BackendName;
   quick: boolean;
+  /** `--profile`: the API under `--cpu-prof`, the mirror path at c=64 only (bench/api-profile.ts). */
+  profile: boolean;
   seerLatencyMs: number;
 }
 
@@ -58,7 +65,10 @@ function readBackend(argv: readonly string[]): BackendName {
 /** The plan from the command line and the environment; a bad flag or variable stops the bench. */
 export function readPlan(argv: readonly string[], env: NodeJS.ProcessEnv): Plan {
   const quick = argv.includes('--quick');
+  const profile = argv.includes('--profile');
   const backend = readBackend(argv);
+  // The cluster's API replicas start from its own launcher, which takes no node arguments.
+  if (profile && backend !== 'dev') throw new Error('--profile runs on the dev backend only');
   const { FAKE_SEER_LATENCY_MS: seerLatencyMs } = orExit(() => parseEnv(BenchEnv, env));
-  return { ...(quick ? QUICK : FULL), backend, quick, seerLatencyMs };
+  return { ...(quick ? QUICK : FULL), backend, quick, profile, seerLatencyMs };
 }

@@ -19,19 +19,34 @@ interface Stat {
   reaped: number;
 }
 
-function stat(pid: number): Stat | null {
+/** The fields of a `stat` file after the command name (field 3 on); null once it is gone. */
+function statFields(path: string): string[] | null {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(path, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return {
-      ppid: Number(fields[1]),
-      own: Number(fields[11]) + Number(fields[12]),
-      reaped: Number(fields[13]) + Number(fields[14]),
-    };
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+function stat(pid: number): Stat | null {
+  const fields = statFields(`/proc/${pid}/stat`);
+  if (!fields) return null;
+  return {
+    ppid: Number(fields[1]),
+    own: Number(fields[11]) + Number(fields[12]),
+    reaped: Number(fields[13]) + Number(fields[14]),
+  };
+}
+
+/**
+ * The CPU time of one process's main thread (Node's JavaScript thread: its tid is the pid), in
+ * ms; null once the process is gone.
+ */
+export function mainThreadCpuMs(pid: number): number | null {
+  const fields = statFields(`/proc/${pid}/task/${pid}/stat`);
+  return fields ? ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1000 : null;
 }
 
 /** Every live process's parent (this kernel has no /proc/<pid>/task/<tid>/children). */
@@ -98,6 +113,8 @@ export interface WindowCost<G extends string> {
   seconds: number;
   /** group → CPU time over the window in % of one core (200 = two cores busy), summed over it. */
   cpuPct: Record<G, number | null>;
+  /** group → CPU time over the window in ms (utime + stime, every thread), summed over it. */
+  cpuMs: Record<G, number | null>;
   /** group → the sum of its processes' peak RSS in MB during the window (since each started if the reset failed). */
   peakRssMb: Record<G, number | null>;
   /** Every core of the machine, busy share 0–100: shows load from other programs too. */
@@ -131,18 +148,20 @@ export function openWindow<G extends string>(groups: Record<G, ProcessGroup>): (
     const seconds = (performance.now() - started) / 1000;
     const machineEnd = machineTicks();
     const cpuPct = {} as Record<G, number | null>;
+    const cpuMs = {} as Record<G, number | null>;
     const peak = {} as Record<G, number | null>;
     for (const g of names) {
       const before = ticks.get(g);
       const after = groupTicks(groups[g]);
-      cpuPct[g] =
-        before == null || after === null ? null : ((after - before) / CLOCK_TICKS / seconds) * 100;
+      cpuMs[g] = before == null || after === null ? null : ((after - before) / CLOCK_TICKS) * 1000;
+      cpuPct[g] = cpuMs[g] === null ? null : (cpuMs[g] / 1000 / seconds) * 100;
       peak[g] = sumOrNull(groups[g].pids.map(peakRssMb));
     }
     const total = machineEnd.total - machine.total;
     return {
       seconds,
       cpuPct,
+      cpuMs,
       peakRssMb: peak,
       machineCpuPct: total > 0 ? ((machineEnd.busy - machine.busy) / total) * 100 : 0,
       peakRssReset,

@@ -5,6 +5,7 @@ import { format, resolveConfig } from 'prettier';
 import { median } from './load';
 import type { OverloadCounts } from './overload';
 import type { PathName } from './paths';
+import { sumCounts, type ActionCounts } from './server-actions';
 
 /** One measurement: one path at one concurrency in one round. */
 export interface RoundFigure {
@@ -30,12 +31,42 @@ export interface RoundFigure {
   machine_cpu_pct: number;
   /** CPU other programs took meanwhile, in % of one core: a noisy neighbour shows here. */
   others_cpu_pct: number;
+  /** Runs that succeeded: what the per-run figures divide by. */
+  succeeded: number;
+  /** CPU ms per successful run: the Temporal server (every service), PostgreSQL (cluster). */
+  server_ms_per_run: number | null;
+  postgres_ms_per_run: number | null;
+  /** API and worker (both replicas on the cluster); for engine_floor and naive, worker = the bench process. */
+  api_ms_per_run: number | null;
+  worker_ms_per_run: number | null;
+  /** API + worker, or for engine_floor and naive the bench process (the floor's process). */
+  process_ms_per_run: number | null;
+  /** The server's `action` counter over the measurement, by action_type (not per run). */
+  actions: ActionCounts;
+  /** History events of each run read back (a few per measurement), and one typical run's types. */
+  events: number[];
+  event_types: string[] | null;
+  /** Runs read back that had not closed (counted as they stood): should be 0. */
+  histories_open: number;
 }
 
-/** The reported figure: medians of the rounds; runs and errors summed; peak RSS the highest. */
-export interface ResultRow extends Omit<RoundFigure, 'error_kinds'> {
+/**
+ * The reported figure: medians of the rounds; runs and errors summed; peak RSS the highest;
+ * actions summed over the rounds and divided by the runs that succeeded; events the median of
+ * every run read back.
+ */
+export interface ResultRow extends Omit<
+  RoundFigure,
+  'error_kinds' | 'succeeded' | 'actions' | 'events'
+> {
   rounds: number;
   error_kinds: Record<string, number>;
+  /** Every action_type that moved, per successful run; and their sum. */
+  actions_per_run: number | null;
+  actions_by_type: ActionCounts;
+  events_per_run: number | null;
+  /** Runs whose history was read, over the rounds. */
+  histories_read: number;
   per_round: Array<{ throughput: number; p50_ms: number | null; p99_ms: number | null }>;
 }
 
@@ -49,6 +80,7 @@ export interface Ratio {
 }
 
 const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 function medianOf(values: Array<number | null>): number | null {
   const present = values.filter((v): v is number => v !== null);
@@ -75,6 +107,15 @@ export function aggregate(figures: RoundFigure[]): ResultRow[] {
       }
     }
     const pick = (field: keyof RoundFigure) => rounds.map((r) => r[field] as number | null);
+    const succeeded = rounds.reduce((n, r) => n + r.succeeded, 0);
+    const actions = sumCounts(rounds.map((r) => r.actions));
+    const actionsByType = Object.fromEntries(
+      Object.entries(actions)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([type, n]) => [type, round2(n / succeeded)]),
+    );
+    const actionsTotal = Object.values(actions).reduce((sum, n) => sum + n, 0);
+    const events = rounds.flatMap((r) => r.events);
     return {
       path: first.path,
       concurrency: first.concurrency,
@@ -94,6 +135,17 @@ export function aggregate(figures: RoundFigure[]): ResultRow[] {
       bench_cpu_pct: medianOf(pick('bench_cpu_pct')),
       machine_cpu_pct: medianOf(pick('machine_cpu_pct'))!,
       others_cpu_pct: medianOf(pick('others_cpu_pct'))!,
+      server_ms_per_run: medianOf(pick('server_ms_per_run')),
+      postgres_ms_per_run: medianOf(pick('postgres_ms_per_run')),
+      api_ms_per_run: medianOf(pick('api_ms_per_run')),
+      worker_ms_per_run: medianOf(pick('worker_ms_per_run')),
+      process_ms_per_run: medianOf(pick('process_ms_per_run')),
+      actions_per_run: succeeded ? round2(actionsTotal / succeeded) : null,
+      actions_by_type: succeeded ? actionsByType : {},
+      events_per_run: median(events),
+      event_types: rounds.at(-1)!.event_types,
+      histories_read: events.length,
+      histories_open: rounds.reduce((n, r) => n + r.histories_open, 0),
       rounds: rounds.length,
       error_kinds: errorKinds,
       per_round: rounds.map((r) => ({
@@ -149,6 +201,8 @@ export function formatTable(rows: ResultRow[], ratioList: Ratio[]): string {
     'server CPU%',
     ...(withPostgres ? ['PG CPU%'] : []),
     'others CPU%',
+    'server ms/run',
+    'API+worker ms/run',
     'mirror/path runs/s',
     'mirror-path p50 ms',
   ];
@@ -168,19 +222,73 @@ export function formatTable(rows: ResultRow[], ratioList: Ratio[]): string {
       cell(r.server_cpu_pct, 0),
       ...(withPostgres ? [cell(r.postgres_cpu_pct, 0)] : []),
       cell(r.others_cpu_pct, 0),
+      cell(r.server_ms_per_run),
+      cell(r.process_ms_per_run),
       ratio ? `${cell(ratio.throughput_ratio, 2)}x` : '',
       ratio && ratio.p50_diff_ms !== null
         ? `${ratio.p50_diff_ms >= 0 ? '+' : ''}${cell(ratio.p50_diff_ms)}`
         : '',
     ];
   });
+  return markdownTable(header, body);
+}
+
+/** Columns left-aligned up to `textColumns`, numbers right-aligned after. */
+export function markdownTable(header: string[], body: string[][], textColumns = 2): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+    `| ${cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   return [
     line(header),
     `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
     ...body.map(line),
+  ].join('\n');
+}
+
+/**
+ * The second table, cost per LIVE run: history events, server actions, server and process CPU
+ * ms, for every path and concurrency and the retried-once runs; then each durable path's
+ * actions by type and one run's events, at the highest concurrency.
+ */
+export function formatCostTable(rows: ResultRow[], retried: ResultRow | null): string {
+  const withPostgres = rows.some((r) => r.postgres_ms_per_run !== null);
+  const header = [
+    'c',
+    'path',
+    'events/run',
+    'actions/run',
+    'server ms/run',
+    ...(withPostgres ? ['PG ms/run'] : []),
+    'process ms/run',
+  ];
+  const labelled: Array<{ label: string; row: ResultRow }> = [
+    ...rows.map((row) => ({ label: row.path, row })),
+    ...(retried ? [{ label: 'mirror_retried_once', row: retried }] : []),
+  ];
+  const body = labelled.map(({ label, row }) => [
+    String(row.concurrency),
+    label,
+    cell(row.events_per_run, 0),
+    cell(row.actions_per_run, 2),
+    cell(row.server_ms_per_run),
+    ...(withPostgres ? [cell(row.postgres_ms_per_run)] : []),
+    cell(row.process_ms_per_run),
+  ]);
+  const top = Math.max(...rows.map((r) => r.concurrency));
+  const details = labelled
+    .filter(({ row }) => row.event_types !== null && (row.concurrency === top || row === retried))
+    .map(
+      ({ label, row }) =>
+        `${label} c=${row.concurrency}: actions ${
+          Object.entries(row.actions_by_type)
+            .map(([type, n]) => `${type} ${n}`)
+            .join(', ') || 'none'
+        }; events ${row.event_types!.join(', ')}`,
+    );
+  return [
+    'cost per LIVE run: events, actions, server ms, process ms (API+worker; the bench process for engine_floor and naive)',
+    markdownTable(header, body),
+    ...details,
   ].join('\n');
 }
 

@@ -1,17 +1,19 @@
 // Everything a bench run drives, started and stopped together: the dev stack or the cluster
 // (bench/backends.ts), the bench's own workers and clients, the API load pools and the log.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
+import { FakeSeerControl } from '../drills/fake-seer-control';
 import { SeerClient } from '../src/seer/client';
 import { startBackend, type BenchBackend } from './backends';
 import type { RunOnce } from './load';
-import type { MeasuredProcesses } from './measure';
+import type { Gauges } from './measure';
 import { ApiLoad, BenchEngine, pathRunners, type PathName } from './paths';
 import { OVERLOAD_CONCURRENCY, type Plan } from './plan';
 import { progress } from './progress';
+import { ServerActions } from './server-actions';
 
 export interface Rig {
   backend: BenchBackend;
@@ -22,7 +24,12 @@ export interface Rig {
   prefix: string;
   /** Unique across every measurement of the run. */
   nextSeq: () => number;
-  processes: MeasuredProcesses;
+  /** The processes, the server's action counter and the history reader of every measurement. */
+  gauges: Gauges;
+  /** The fake Seer's control API: faults for the retried-once runs. */
+  seerControl: FakeSeerControl;
+  /** `--profile`: where the API writes its .cpuprofile when it exits; null otherwise. */
+  profileDir: string | null;
   close(): Promise<void>;
 }
 
@@ -42,6 +49,8 @@ function stackEnv(seerLatencyMs: number): NodeJS.ProcessEnv {
   return {
     ...env,
     FAKE_SEER_LATENCY_MS: String(seerLatencyMs),
+    // Faults for the retried-once runs; Seer's own routes answer as before.
+    FAKE_SEER_CONTROL: '1',
     SEER_RUN_MIRROR_ORGS: '1',
     LOG_LEVEL: 'warn',
   };
@@ -81,11 +90,14 @@ export async function startRig(plan: Plan): Promise<Rig> {
     void close().finally(() => process.exit(130));
   });
 
+  const profileDir = plan.profile ? join(dir, 'api-profile') : null;
+  if (profileDir) mkdirSync(profileDir);
   try {
     backend = await startBackend(plan.backend, {
       env: stackEnv(plan.seerLatencyMs),
       dir,
       onLine: (name, line) => log.write(`[${name}] ${line}\n`),
+      ...(profileDir ? { apiNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
     });
     const { config } = backend;
     seer = new SeerClient({
@@ -108,7 +120,13 @@ export async function startRig(plan: Plan): Promise<Rig> {
       runners: pathRunners(apiLoad, engine, prefix, plan.seerLatencyMs),
       prefix,
       nextSeq: () => ++seq,
-      processes: backend.processes,
+      gauges: {
+        processes: backend.processes,
+        actions: new ServerActions(backend.metricsUrls, backend.temporal.namespace),
+        historyClient: engine.naiveClient,
+      },
+      seerControl: new FakeSeerControl(backend.seerUrl),
+      profileDir,
       close,
     };
   } catch (err) {

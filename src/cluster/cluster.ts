@@ -80,6 +80,10 @@ export const CLUSTER_PORTS = [
   'matchingMembership',
   'temporalWorker',
   'temporalWorkerMembership',
+  'frontendMetrics',
+  'historyMetrics',
+  'matchingMetrics',
+  'temporalWorkerMetrics',
   'api1',
   'api2',
   'workerMetrics1',
@@ -88,6 +92,14 @@ export const CLUSTER_PORTS = [
   'codec',
 ] as const;
 export type ClusterPorts = Record<(typeof CLUSTER_PORTS)[number], number>;
+
+/** Each Temporal service's own Prometheus endpoint (server.yaml's TEMPORAL_METRICS_PORT). */
+const METRICS_PORT = {
+  history: 'historyMetrics',
+  matching: 'matchingMetrics',
+  frontend: 'frontendMetrics',
+  'temporal-worker': 'temporalWorkerMetrics',
+} as const satisfies Record<keyof typeof TEMPORAL_SERVICES, keyof ClusterPorts>;
 
 export interface ClusterOptions {
   /** PostgreSQL's data, the mTLS material, the chosen ports, the workflow bundle, the payload key. */
@@ -112,6 +124,8 @@ export interface Cluster {
   /** api-1's and api-2's base URLs. */
   apiUrls: [string, string];
   temporalAddress: string;
+  /** Each Temporal service's Prometheus metrics (e.g. the server's `action` counter), one URL each. */
+  temporalMetricsUrls: string[];
   namespace: string;
   /** What a Temporal client (SDK, CLI) needs to reach the frontend over mTLS, as Temporal env config. */
   tlsEnv: Record<string, string>;
@@ -379,7 +393,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         name,
         tools.TEMPORAL_SERVER,
         temporalServerArgs(ROOT, TEMPORAL_SERVICES[name]),
-        serverEnv,
+        { ...serverEnv, TEMPORAL_METRICS_PORT: String(ports[METRICS_PORT[name]]) },
         serviceProbe[name],
         {
           readyMs: 60_000,
@@ -497,6 +511,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       config,
       apiUrls: [`http://127.0.0.1:${ports.api1}`, `http://127.0.0.1:${ports.api2}`],
       temporalAddress,
+      temporalMetricsUrls: Object.values(METRICS_PORT).map(
+        (port) => `http://127.0.0.1:${ports[port]}/metrics`,
+      ),
       namespace: config.temporal.namespace,
       tlsEnv,
       seerUrl,
