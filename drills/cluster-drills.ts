@@ -34,8 +34,8 @@ function drive(
 
 /**
  * `size.serviceRestart` runs, 16 at a time through both replicas; once a quarter of them reached
- * Seer, `fault` breaks a process and brings it back. `seer` sets the fake Seer for the drill's
- * length: a share of transient answers makes runs retry (a timer, then an activity task).
+ * Seer, `fault` breaks a process and brings it back. `seer` sets the fake Seer until the fault is
+ * over: a share of transient answers makes runs retry across it (a timer, then an activity task).
  */
 async function midLoad(
   cluster: DrillCluster,
@@ -46,14 +46,15 @@ async function midLoad(
   seer: Partial<FakeSeerConfig> = {},
 ): Promise<DrillResult> {
   const started = Date.now();
+  const before = await cluster.seer.configure({});
   await cluster.seer.configure(seer);
   const runs = explorerRuns(size.serviceRestart, name);
   const driving = drive(cluster, runs, 16, 180_000);
   await seerSaw(cluster, runs, Math.ceil(runs.length / 4));
   const faultStarted = Date.now();
   const what = await fault();
+  await cluster.seer.configure(before);
   const outcomes = await driving;
-  await cluster.seer.configure({ transient_error_rate: 0 });
   return finish(cluster, name, runs, started, earlier, {
     notes: [
       `${what}; the last run ended ${Date.now() - faultStarted} ms after the fault`,
@@ -155,7 +156,7 @@ export const CLUSTER_DRILLS: Record<string, Drill<DrillCluster>> = {
     ),
 
   // A healthy run never meets matching (its start is eager, its first attempt local): 30% of
-  // Seer's answers are 503 so that runs retry through it while it restarts.
+  // Seer's answers are 503 until matching is back, so that runs retry through it as it restarts.
   matching_restarted: (cluster, size, earlier) =>
     midLoad(
       cluster,

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { runUuidFor } from '../src/api/idempotency';
 import { LOCAL_ATTEMPT_LIMIT_MS, SeerRoute } from '../src/domain';
+import type { RecordedRequest } from '../src/fake-seer/server';
 import type { StackProcess } from '../src/stack/processes';
 import { driveRun, pool, post, replicasFrom, type RunOutcome, type RunRequest } from './client';
 import { cutAttempts, cutNote, type KillFigures } from './cut-attempts';
@@ -222,8 +223,8 @@ export interface KillableWorker {
  * In the default topology a healthy run lives in the API process (eager start, local first
  * attempt): a standalone worker holds work only once runs retry, as regular activities that
  * matching hands to any worker, the API's embedded one included. Seer answers 503 until every run
- * has had a regular attempt refused, then answers again, slowly (1.5 s): the next attempts are in
- * flight when the worker dies, and Seer makes the runs of the ones it cuts. `afterKill` runs at once.
+ * has had a regular attempt refused, then answers again, slowly (1.5 s): the worker dies once every
+ * run's next attempt is in flight, and Seer makes the runs of those it cuts. `afterKill` runs at once.
  */
 export async function killWorkerInRetries(
   target: DrillTarget,
@@ -236,26 +237,18 @@ export async function killWorkerInRetries(
   const driving = pool(runs, runs.length, (run) =>
     driveRun(replicasFrom(target.apiUrls, runs.indexOf(run)), run, Date.now() + 120_000),
   );
-  await waitFor(async () => {
-    const sent = new Map<string, number>();
+  const everyRun = async (check: (sent: RecordedRequest[]) => boolean) => {
+    const sent = new Map<string, RecordedRequest[]>();
     for (const q of await target.seer.requests())
-      if (q.key && keys.has(q.key)) sent.set(q.key, (sent.get(q.key) ?? 0) + 1);
-    return [...keys].every((key) => (sent.get(key) ?? 0) >= 2);
-  }, 60_000);
+      if (q.key && keys.has(q.key)) sent.set(q.key, [...(sent.get(q.key) ?? []), q]);
+    return [...keys].every((key) => check(sent.get(key) ?? []));
+  };
+  // Every run past its local attempt: a regular attempt of it was refused too.
+  await waitFor(() => everyRun((sent) => sent.length >= 2), 60_000);
   await target.seer.configure({ outage: 'none' });
-  let held = 0;
-  await waitFor(
-    async () => (held = await activitiesInFlight(worker.metricsUrl)) >= Math.ceil(runs.length / 10),
-    30_000,
-  );
-  // The retries land over a moment: the kill comes once the worker's share stops growing.
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 100));
-    const now = await activitiesInFlight(worker.metricsUrl);
-    const growing = now > held;
-    held = now;
-    if (!growing) break;
-  }
+  // Every run's next attempt is in flight (Seer answers it after 1.5 s): the worker holds its share.
+  await waitFor(() => everyRun((sent) => sent.some((q) => q.status !== 503)), 30_000);
+  const held = await activitiesInFlight(worker.metricsUrl);
   const killedAt = Date.now();
   await worker.process.kill('SIGKILL');
   await afterKill();
