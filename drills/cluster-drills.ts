@@ -10,7 +10,9 @@ import {
   ANY_BACKEND,
   answerNotes,
   cutMidRequest,
+  drivenTimed,
   explorerRuns,
+  inFlightNote,
   finish,
   keysOf,
   killWorkerInRetries,
@@ -49,15 +51,18 @@ async function midLoad(
   const before = await cluster.seer.configure({});
   await cluster.seer.configure(seer);
   const runs = explorerRuns(size.serviceRestart, name);
-  const driving = drive(cluster, runs, 16, 180_000);
+  const timed = drivenTimed(runs, 16, (run) =>
+    driveRun(replicasFrom(cluster.apiUrls, runs.indexOf(run)), run, Date.now() + 180_000),
+  );
   await seerSaw(cluster, runs, Math.ceil(runs.length / 4));
   const faultStarted = Date.now();
   const what = await fault();
   await cluster.seer.configure(before);
-  const outcomes = await driving;
+  const outcomes = await timed.outcomes;
   return finish(cluster, name, runs, started, earlier, {
     notes: [
       `${what}; the last run ended ${Date.now() - faultStarted} ms after the fault`,
+      inFlightNote(timed.endedAt, faultStarted),
       ...(seer.transient_error_rate
         ? [retriedNote(await cluster.seer.requests(), runs, faultStarted)]
         : []),

@@ -3,7 +3,7 @@
 // Each breaks one process while runs are in flight through both replicas; none is lost or made twice.
 import { startDrillCluster, type DrillCluster } from '../../drills/cluster';
 import { CLUSTER_DRILLS } from '../../drills/cluster-drills';
-import { CI } from '../../drills/drills';
+import { CI, inFlightAtFault } from '../../drills/drills';
 import type { DrillResult } from '../../drills/ledger';
 
 jest.setTimeout(180_000);
@@ -63,12 +63,15 @@ it.each([
   ['history SIGKILLed and restarted', 'history_restarted'],
   ['PostgreSQL stopped immediately and restarted', 'postgres_restarted'],
 ])('%s mid-load: all end LIVE, one Seer run each', async (_what, name) => {
-  expectClean(await CLUSTER_DRILLS[name]!(cluster, CI, earlier), CI.serviceRestart);
+  const result = await CLUSTER_DRILLS[name]!(cluster, CI, earlier);
+  expectClean(result, CI.serviceRestart);
+  expect(inFlightAtFault(result)).toBeGreaterThan(0);
 });
 
 it('matching restarted while runs retry through it: all end LIVE, one Seer run each', async () => {
   const result = await CLUSTER_DRILLS.matching_restarted!(cluster, CI, earlier);
   expectClean(result, CI.serviceRestart);
+  expect(inFlightAtFault(result)).toBeGreaterThan(0);
   const retried = result.notes.map((n) => /^(\d+)\/\d+ runs retried Seer after the fault/.exec(n));
   expect(Number(retried.find(Boolean)?.[1])).toBeGreaterThan(0);
 });

@@ -1,6 +1,6 @@
 // The fault drills at CI size (npm run drills runs them full size): each breaks a part of the real
 // stack (separate processes) while runs are in flight, and no run may be lost or made twice.
-import { CI, DRILLS, OWN_STACK } from '../../drills/drills';
+import { CI, DRILLS, inFlightAtFault, OWN_STACK } from '../../drills/drills';
 import type { DrillResult } from '../../drills/ledger';
 import { startDrillStack, type DrillStack } from '../../drills/stack';
 import { testServer } from '../support/temporal';
@@ -59,7 +59,9 @@ it("the API SIGKILLed with its embedded worker's first attempts in flight: clien
 });
 
 it('Temporal server killed and restarted on its SQLite file mid-load: all end LIVE', async () => {
-  expectClean(await DRILLS.server_restarted!(stack, CI, earlier), CI.serverRestart);
+  const result = await DRILLS.server_restarted!(stack, CI, earlier);
+  expectClean(result, CI.serverRestart);
+  expect(inFlightAtFault(result)).toBeGreaterThan(0);
 });
 
 it('Seer outage (503, then dropped connections): every run heals to LIVE, tokens join the same run', async () => {
