@@ -1,16 +1,22 @@
 // The drills on the cluster (`--backend cluster`): each breaks one of its processes (a worker, an
 // API replica, a Temporal service, PostgreSQL) while runs are in flight through both API replicas,
 // then counts, as on the dev server, that every run ended LIVE or FAILED, once.
+import type { FakeSeerConfig, RecordedRequest } from '../src/fake-seer/server';
 import type { StackProcess } from '../src/stack/processes';
 import { driveRun, pool, replicasFrom, type RunOutcome, type RunRequest } from './client';
 import type { DrillCluster } from './cluster';
+import { cutAttempts, cutNote } from './cut-attempts';
 import {
   ANY_BACKEND,
+  answerNotes,
+  cutMidRequest,
+  drivenTimed,
   explorerRuns,
+  inFlightNote,
   finish,
   keysOf,
-  sameRunIds,
-  waitFor,
+  killWorkerInRetries,
+  seerSaw,
   type Drill,
   type DrillSize,
 } from './drills';
@@ -28,32 +34,10 @@ function drive(
   );
 }
 
-/** Resolves once Seer has seen `count` requests for these runs: the fault lands mid-load. */
-function seerSaw(cluster: DrillCluster, runs: RunRequest[], count: number): Promise<void> {
-  const keys = keysOf(runs);
-  return waitFor(
-    async () =>
-      (await cluster.seer.requests()).filter((q) => q.key && keys.has(q.key)).length >= count,
-    60_000,
-  );
-}
-
-function answerNotes(outcomes: RunOutcome[]): string[] {
-  const statuses = new Map<number, number>();
-  for (const a of outcomes.flatMap((o) => o.answers))
-    statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
-  // 404 answers a retry_token whose start never reached Temporal (the client then resends).
-  const unexpected = [...statuses.keys()].filter((s) => ![0, 200, 201, 404, 500, 503].includes(s));
-  return [
-    `answers: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`,
-    ...(unexpected.length ? [`unexpected statuses ${unexpected.join(',')}`] : []),
-    ...(sameRunIds(outcomes) ? [] : ['a retry saw a different run_id']),
-  ];
-}
-
 /**
  * `size.serviceRestart` runs, 16 at a time through both replicas; once a quarter of them reached
- * Seer, `fault` breaks a process and brings it back.
+ * Seer, `fault` breaks a process and brings it back. `seer` sets the fake Seer until the fault is
+ * over: a share of transient answers makes runs retry across it (a timer, then an activity task).
  */
 async function midLoad(
   cluster: DrillCluster,
@@ -61,20 +45,47 @@ async function midLoad(
   size: DrillSize,
   earlier: Set<string>,
   fault: () => Promise<string>,
+  seer: Partial<FakeSeerConfig> = {},
 ): Promise<DrillResult> {
   const started = Date.now();
+  const before = await cluster.seer.configure({});
+  await cluster.seer.configure(seer);
   const runs = explorerRuns(size.serviceRestart, name);
-  const driving = drive(cluster, runs, 16, 180_000);
+  const timed = drivenTimed(runs, 16, (run) =>
+    driveRun(replicasFrom(cluster.apiUrls, runs.indexOf(run)), run, Date.now() + 180_000),
+  );
   await seerSaw(cluster, runs, Math.ceil(runs.length / 4));
   const faultStarted = Date.now();
   const what = await fault();
-  const outcomes = await driving;
+  await cluster.seer.configure(before);
+  const outcomes = await timed.outcomes;
   return finish(cluster, name, runs, started, earlier, {
     notes: [
       `${what}; the last run ended ${Date.now() - faultStarted} ms after the fault`,
+      inFlightNote(timed.endedAt, faultStarted),
+      ...(seer.transient_error_rate
+        ? [retriedNote(await cluster.seer.requests(), runs, faultStarted)]
+        : []),
       ...answerNotes(outcomes),
     ],
   });
+}
+
+/** Runs that sent Seer a retry once the fault began: their timers and attempts crossed it. */
+function retriedNote(
+  requests: readonly RecordedRequest[],
+  runs: RunRequest[],
+  faultStarted: number,
+): string {
+  const keys = keysOf(runs);
+  const seen = new Set<string>();
+  const retried = new Set<string>();
+  for (const q of [...requests].sort((a, b) => a.at - b.at)) {
+    if (!q.key || !keys.has(q.key)) continue;
+    if (seen.has(q.key) && q.at >= faultStarted) retried.add(q.key);
+    seen.add(q.key);
+  }
+  return `${retried.size}/${runs.length} runs retried Seer after the fault began (each retry through matching: a timer's workflow task, then an activity task)`;
 }
 
 /** SIGKILL, a pause long enough for the others to notice, then the same process again. */
@@ -90,51 +101,60 @@ export const CLUSTER_DRILLS: Record<string, Drill<DrillCluster>> = {
   async worker_killed(cluster, size, earlier) {
     const started = Date.now();
     const worker = cluster.processes['worker-1'];
-    await cluster.seer.configure({ latency_ms: 1_500 });
     const runs = explorerRuns(size.workerKill, 'cluster-worker-kill');
-    const driving = drive(cluster, runs, runs.length, 120_000);
-    await seerSaw(cluster, runs, Math.ceil(runs.length / 2));
-    // worker-2 alone carries the runs worker-1 held: its workflow tasks time out and move, its
-    // activities time out and retry there. worker-1 comes back only once every run has ended.
-    await worker.kill('SIGKILL');
-    const outcomes = await driving;
-    await cluster.seer.configure({ latency_ms: 0 });
+    // The attempts worker-1 held time out and retry at worker-2 or an API's embedded worker;
+    // worker-1 comes back only once every run has ended.
+    const { outcomes, kill } = await killWorkerInRetries(
+      cluster,
+      runs,
+      { process: worker, metricsUrl: cluster.workerMetricsUrls['worker-1'] },
+      () => Promise.resolve(),
+    );
     await worker.restart();
-    return finish(cluster, 'worker_killed', runs, started, earlier, {
+    const result = await finish(cluster, 'worker_killed', runs, started, earlier, {
       notes: [
-        'worker-1 SIGKILLed mid-load, worker-2 alone until the end',
+        `worker-1 SIGKILLed holding ${kill.held_at_kill} Seer attempts (retries) in flight, down until the end`,
+        cutNote('attempts', kill),
         ...answerNotes(outcomes),
       ],
     });
+    return { ...result, kill };
   },
 
   async api_killed(cluster, size, earlier) {
     const started = Date.now();
     const api = cluster.processes['api-1'];
     const [api1, api2] = cluster.apiUrls;
-    // Each request waits on Seer for a while: some are in flight at api-1 when it dies.
+    // Each request waits on Seer for a while: some are in flight at api-1 when it dies, and so
+    // are the first attempts of the runs it started (eager starts: its embedded worker holds them).
     await cluster.seer.configure({ latency_ms: 1_000 });
     const runs = explorerRuns(size.apiKill, 'cluster-api-kill');
     const driving = drive(cluster, runs, runs.length, 120_000);
-    await seerSaw(cluster, runs, Math.ceil(runs.length / 4));
+    // The kill waits for half of api-1's own runs (every other one goes there first) at Seer.
+    const startedAtApi1 = runs.filter((_, i) => replicasFrom(cluster.apiUrls, i)[0] === api1);
+    await seerSaw(cluster, startedAtApi1, Math.ceil(startedAtApi1.length / 2));
+    const killedAt = Date.now();
     await api.kill('SIGKILL');
     const outcomes = await driving;
     await cluster.seer.configure({ latency_ms: 0 });
     await api.restart();
+    const cut = cutAttempts(await cluster.seer.requests(), runs, killedAt);
     // A run moved when api-1 could not be reached and api-2 gave its final answer.
     const moved = outcomes.filter(
       (o) => o.answers.some((a) => a.api === api1 && a.status === 0) && o.final.api === api2,
     ).length;
-    // undici's UND_ERR_SOCKET: the connection was open and the request sent when api-1 died.
-    const cutMidRequest = outcomes.filter((o) =>
-      o.answers.some((a) => a.api === api1 && a.body.code === 'UND_ERR_SOCKET'),
-    ).length;
-    return finish(cluster, 'api_killed', runs, started, earlier, {
+    const clientsCut = cutMidRequest(outcomes, api1);
+    const result = await finish(cluster, 'api_killed', runs, started, earlier, {
       notes: [
-        `${moved} runs moved from api-1 to api-2 (${cutMidRequest} cut mid-request), same Idempotency-Key and retry_token`,
+        `${moved} runs moved from api-1 to api-2 (${clientsCut} cut mid-request), same Idempotency-Key and retry_token`,
+        cutNote("first attempts in api-1's embedded worker", cut),
         ...answerNotes(outcomes),
       ],
     });
+    return {
+      ...result,
+      kill: { process: 'api-1', held_at_kill: null, clients_cut: clientsCut, ...cut },
+    };
   },
 
   history_restarted: (cluster, size, earlier) =>
@@ -142,12 +162,21 @@ export const CLUSTER_DRILLS: Record<string, Drill<DrillCluster>> = {
       killAndRestart(cluster.processes.history, 3_000),
     ),
 
+  // A healthy run never meets matching (its start is eager, its first attempt local): 30% of
+  // Seer's answers are 503 until matching is back, so that runs retry through it as it restarts.
   matching_restarted: (cluster, size, earlier) =>
-    midLoad(cluster, 'matching_restarted', size, earlier, async () => {
-      const restarting = Date.now();
-      await cluster.processes.matching.restart();
-      return `matching restarted (SIGTERM, start; ${Date.now() - restarting} ms to ready)`;
-    }),
+    midLoad(
+      cluster,
+      'matching_restarted',
+      size,
+      earlier,
+      async () => {
+        const restarting = Date.now();
+        await cluster.processes.matching.restart();
+        return `matching restarted (SIGTERM, start; ${Date.now() - restarting} ms to ready)`;
+      },
+      { transient_error_rate: 0.3 },
+    ),
 
   postgres_restarted: (cluster, size, earlier) =>
     midLoad(cluster, 'postgres_restarted', size, earlier, async () => {

@@ -13,6 +13,8 @@ export interface DrillCluster extends DrillTarget {
   apiUrls: readonly [string, string];
   /** postgres, history, matching, frontend, temporal-worker, worker-1/2, api-1/2, ... */
   processes: Cluster['processes'] & { postgres: NonNullable<Cluster['processes']['postgres']> };
+  /** worker-1's and worker-2's SDK metrics (Prometheus text). */
+  workerMetricsUrls: Record<'worker-1' | 'worker-2', string>;
   /** Milliseconds each start-up step took, and the total. */
   timings: Record<string, number>;
 }
@@ -56,6 +58,10 @@ export async function startDrillCluster(
     logFile,
     seer: new FakeSeerControl(cluster.seerUrl),
     processes: { ...cluster.processes, postgres },
+    workerMetricsUrls: {
+      'worker-1': `http://127.0.0.1:${cluster.ports.workerMetrics1}/metrics`,
+      'worker-2': `http://127.0.0.1:${cluster.ports.workerMetrics2}/metrics`,
+    },
     timings: cluster.timings,
     async close() {
       await cluster.stop();

@@ -5,9 +5,13 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { runUuidFor } from '../src/api/idempotency';
 import { LOCAL_ATTEMPT_LIMIT_MS, SeerRoute } from '../src/domain';
+import type { RecordedRequest } from '../src/fake-seer/server';
+import type { StackProcess } from '../src/stack/processes';
 import { driveRun, pool, post, replicasFrom, type RunOutcome, type RunRequest } from './client';
+import { cutAttempts, cutNote, type KillFigures } from './cut-attempts';
 import { tally, type DrillResult } from './ledger';
 import { DRILL_TOKEN, type DrillStack, type DrillStackOptions, type DrillTarget } from './stack';
+import { activitiesInFlight, localActivitiesRun } from './worker-metrics';
 
 const CHAT = SeerRoute.explorerChat;
 // Poisoned and hung runs get routes of their own: the fake Seer's scripted answers are queued per
@@ -16,9 +20,9 @@ const FEATURE = SeerRoute.featureRun;
 const ASSISTED = SeerRoute.assistedQueryStart;
 
 export interface DrillSize {
-  /** Runs in flight for the worker-kill drill. */
+  /** Runs retrying when a standalone worker is killed. */
   workerKill: number;
-  /** Runs in flight when the cluster's api-1 is killed. */
+  /** Runs in flight when an API process (the dev stack's, the cluster's api-1) is killed. */
   apiKill: number;
   /** Runs in flight for each restart of a cluster's service (history, matching, PostgreSQL). */
   serviceRestart: number;
@@ -177,6 +181,115 @@ export async function finish(
   return result;
 }
 
+/** Resolves once Seer has seen `count` requests for these runs: the fault lands mid-load. */
+export function seerSaw(target: DrillTarget, runs: RunRequest[], count: number): Promise<void> {
+  const keys = keysOf(runs);
+  return waitFor(
+    async () =>
+      (await target.seer.requests()).filter((q) => q.key && keys.has(q.key)).length >= count,
+    60_000,
+  );
+}
+
+/** The answers' statuses, and any a product client should never see. */
+export function answerNotes(outcomes: RunOutcome[]): string[] {
+  const statuses = new Map<number, number>();
+  for (const a of outcomes.flatMap((o) => o.answers))
+    statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+  // 404 answers a retry_token whose start never reached Temporal (the client then resends).
+  const unexpected = [...statuses.keys()].filter((s) => ![0, 200, 201, 404, 500, 503].includes(s));
+  return [
+    `answers: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`,
+    ...(unexpected.length ? [`unexpected statuses ${unexpected.join(',')}`] : []),
+    ...(sameRunIds(outcomes) ? [] : ['a retry saw a different run_id']),
+  ];
+}
+
+/** Runs whose POST was cut by the API's death mid-request (undici's UND_ERR_SOCKET) at `api`. */
+export function cutMidRequest(outcomes: RunOutcome[], api: string): number {
+  return outcomes.filter((o) =>
+    o.answers.some((a) => a.api === api && a.body.code === 'UND_ERR_SOCKET'),
+  ).length;
+}
+
+/** Runs driven `concurrency` at a time, and when each one's client had its last answer. */
+export function drivenTimed(
+  runs: RunRequest[],
+  concurrency: number,
+  drive: (run: RunRequest) => Promise<RunOutcome>,
+): { outcomes: Promise<RunOutcome[]>; endedAt: number[] } {
+  const endedAt: number[] = [];
+  const outcomes = pool(runs, concurrency, async (run) => {
+    const outcome = await drive(run);
+    endedAt.push(Date.now());
+    return outcome;
+  });
+  return { outcomes, endedAt };
+}
+
+const IN_FLIGHT_NOTE = 'runs not yet ended when the fault began';
+
+/** How many runs the fault met: their clients had no final answer yet when it began. */
+export function inFlightNote(endedAt: number[], faultAt: number): string {
+  const after = endedAt.filter((t) => t > faultAt).length;
+  return `${after}/${endedAt.length} ${IN_FLIGHT_NOTE}`;
+}
+
+/** The count inFlightNote wrote: 0 means the fault came after the load and broke nothing. */
+export function inFlightAtFault(result: DrillResult): number {
+  const note = result.notes.find((n) => n.endsWith(IN_FLIGHT_NOTE));
+  return Number(note?.split('/')[0]);
+}
+
+/** A standalone worker to kill, and where it says what it holds. */
+export interface KillableWorker {
+  process: StackProcess;
+  metricsUrl: string;
+}
+
+/**
+ * Drives `runs` into their retries, then SIGKILLs `worker` while it holds some of their attempts.
+ * In the default topology a healthy run lives in the API process (eager start, local first
+ * attempt): a standalone worker holds work only once runs retry, as regular activities that
+ * matching hands to any worker, the API's embedded one included. Seer answers 503 until every run
+ * has had a regular attempt refused, then answers again, slowly (1.5 s): the worker dies once every
+ * run's next attempt is in flight, and Seer makes the runs of those it cuts. `afterKill` runs at once.
+ */
+export async function killWorkerInRetries(
+  target: DrillTarget,
+  runs: RunRequest[],
+  worker: KillableWorker,
+  afterKill: () => Promise<void>,
+): Promise<{ outcomes: RunOutcome[]; kill: KillFigures }> {
+  await target.seer.configure({ outage: 'status_503', latency_ms: 1_500 });
+  const keys = keysOf(runs);
+  const driving = pool(runs, runs.length, (run) =>
+    driveRun(replicasFrom(target.apiUrls, runs.indexOf(run)), run, Date.now() + 120_000),
+  );
+  const everyRun = async (check: (sent: RecordedRequest[]) => boolean) => {
+    const sent = new Map<string, RecordedRequest[]>();
+    for (const q of await target.seer.requests())
+      if (q.key && keys.has(q.key)) sent.set(q.key, [...(sent.get(q.key) ?? []), q]);
+    return [...keys].every((key) => check(sent.get(key) ?? []));
+  };
+  // Every run past its local attempt: a regular attempt of it was refused too.
+  await waitFor(() => everyRun((sent) => sent.length >= 2), 60_000);
+  await target.seer.configure({ outage: 'none' });
+  // Every run's next attempt is in flight (Seer answers it after 1.5 s): the worker holds its share.
+  await waitFor(() => everyRun((sent) => sent.some((q) => q.status !== 503)), 30_000);
+  const held = await activitiesInFlight(worker.metricsUrl);
+  const killedAt = Date.now();
+  await worker.process.kill('SIGKILL');
+  await afterKill();
+  const outcomes = await driving;
+  await target.seer.configure({ latency_ms: 0 });
+  const cut = cutAttempts(await target.seer.requests(), runs, killedAt);
+  return {
+    outcomes,
+    kill: { process: worker.process.name, held_at_kill: held, clients_cut: null, ...cut },
+  };
+}
+
 /** Drills that need no process handle: they run on either backend, spread over its replicas. */
 export const ANY_BACKEND: Record<'seer_outage' | 'load', Drill<DrillTarget>> = {
   async seer_outage(stack, size, earlier) {
@@ -234,49 +347,78 @@ export const ANY_BACKEND: Record<'seer_outage' | 'load', Drill<DrillTarget>> = {
 export const DRILLS: Record<string, Drill> = {
   async worker_killed(stack, size, earlier) {
     const started = Date.now();
-    await stack.seer.configure({ latency_ms: 1_500 });
     const runs = explorerRuns(size.workerKill, 'worker-kill');
+    // The standalone worker dies holding retries; a new one starts at once.
+    const { outcomes, kill } = await killWorkerInRetries(
+      stack,
+      runs,
+      { process: stack.worker, metricsUrl: stack.workerMetricsUrl },
+      () => stack.worker.restart(),
+    );
+    const result = await finish(stack, 'worker_killed', runs, started, earlier, {
+      notes: [
+        `worker SIGKILLed holding ${kill.held_at_kill} Seer attempts (retries) in flight, restarted`,
+        cutNote('attempts', kill),
+        ...answerNotes(outcomes),
+      ],
+    });
+    return { ...result, kill };
+  },
+
+  async api_killed(stack, size, earlier) {
+    const started = Date.now();
+    await stack.seer.configure({ latency_ms: 1_500 });
+    const runs = explorerRuns(size.apiKill, 'api-kill');
+    const localBefore = await localActivitiesRun(stack.workerMetricsUrl);
     const driving = pool(runs, runs.length, (run) =>
-      driveRun(stack.apiUrl, run, Date.now() + 90_000),
+      driveRun(stack.apiUrl, run, Date.now() + 120_000),
     );
-    // Kill the only worker while the Seer calls are in flight, then bring up a new one.
-    await waitFor(
-      async () => (await stack.seer.requests()).length >= Math.ceil(runs.length / 2),
-      20_000,
-    );
-    await stack.worker.kill('SIGKILL');
-    await stack.worker.restart();
+    // Every start is eager: the first attempts run in the API process, in its embedded worker.
+    await seerSaw(stack, runs, Math.ceil(runs.length / 2));
+    const killedAt = Date.now();
+    await stack.api.kill('SIGKILL');
+    await stack.api.restart();
+    const readyMs = Date.now() - killedAt;
     const outcomes = await driving;
     await stack.seer.configure({ latency_ms: 0 });
-    return finish(stack, 'worker_killed', runs, started, earlier, {
-      notes: sameRunIds(outcomes) ? [] : ['a retry saw a different run_id'],
+    const requests = await stack.seer.requests();
+    const cut = cutAttempts(requests, runs, killedAt);
+    // Seer answers within the local attempt's limit: each request after the kill is a first attempt.
+    const keys = keysOf(runs);
+    const afterKill = requests.filter((q) => q.key && keys.has(q.key) && q.at >= killedAt).length;
+    const byWorker = (await localActivitiesRun(stack.workerMetricsUrl)) - localBefore;
+    const clientsCut = cutMidRequest(outcomes, stack.apiUrl);
+    const result = await finish(stack, 'api_killed', runs, started, earlier, {
+      notes: [
+        `API SIGKILLed with its embedded worker's first attempts in flight, ready again ${readyMs} ms after the kill`,
+        cutNote('first attempts', cut),
+        `of the ${afterKill} first attempts after the kill, the standalone worker ran ${byWorker}, the restarted API the others`,
+        `${clientsCut} clients cut mid-request retried at the restarted API, same Idempotency-Key and retry_token`,
+        ...answerNotes(outcomes),
+      ],
     });
+    return {
+      ...result,
+      kill: { process: 'api', held_at_kill: null, clients_cut: clientsCut, ...cut },
+    };
   },
 
   async server_restarted(stack, size, earlier) {
     const started = Date.now();
+    // An eager healthy run takes a few ms of the server: with Seer this slow, the kill lands while
+    // runs wait on it, their workflow tasks open, and others are starting.
+    await stack.seer.configure({ latency_ms: 500 });
     const runs = explorerRuns(size.serverRestart, 'server-restart');
-    const statuses = new Map<number, number>();
-    const driving = pool(runs, 16, async (run) => {
-      const outcome = await driveRun(stack.apiUrl, run, Date.now() + 120_000);
-      for (const a of outcome.answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
-      return outcome;
-    });
+    const timed = drivenTimed(runs, 16, (run) => driveRun(stack.apiUrl, run, Date.now() + 120_000));
     await waitFor(async () => (await stack.seer.runs()).length >= runs.length / 4, 30_000);
+    const faultAt = Date.now();
     await stack.temporal.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 3_000));
     await stack.temporal.restart();
-    const outcomes = await driving;
-    // 404 answers a retry_token whose start never reached Temporal (the client then resends).
-    const unexpected = [...statuses.keys()].filter(
-      (s) => ![0, 200, 201, 404, 500, 503].includes(s),
-    );
+    const outcomes = await timed.outcomes;
+    await stack.seer.configure({ latency_ms: 0 });
     return finish(stack, 'server_restarted', runs, started, earlier, {
-      notes: [
-        `answers: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`,
-        ...(unexpected.length ? [`unexpected statuses ${unexpected.join(',')}`] : []),
-        ...(sameRunIds(outcomes) ? [] : ['a retry saw a different run_id']),
-      ],
+      notes: [inFlightNote(timed.endedAt, faultAt), ...answerNotes(outcomes)],
     });
   },
 

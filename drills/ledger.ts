@@ -3,6 +3,7 @@
 import { request } from 'undici';
 import { runUuidFor } from '../src/api/idempotency';
 import type { RunRequest } from './client';
+import type { KillFigures } from './cut-attempts';
 import { DRILL_TOKEN, type Backend, type DrillTarget } from './stack';
 
 export interface DrillResult {
@@ -22,6 +23,8 @@ export interface DrillResult {
   p50_ms?: number;
   p99_ms?: number;
   notes: string[];
+  /** A drill that SIGKILLs a process: what the process held, and how its runs were taken over. */
+  kill?: KillFigures;
 }
 
 interface RunView {

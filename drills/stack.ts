@@ -56,7 +56,11 @@ export interface DrillStack extends DrillTarget {
   apiUrl: string;
   /** Restarts on the same port and SQLite file: the runs survive. */
   temporal: StackProcess;
+  /** The standalone worker (`npm run worker`) and its SDK metrics (Prometheus text). */
   worker: StackProcess;
+  workerMetricsUrl: string;
+  /** The API process, with the worker it embeds (API_EMBEDDED_WORKER, on by default). */
+  api: StackProcess;
 }
 
 export async function startDrillStack(options: DrillStackOptions = {}): Promise<DrillStack> {
@@ -96,6 +100,8 @@ export async function startDrillStack(options: DrillStackOptions = {}): Promise<
     logFile,
     temporal: stack.processes.temporal!,
     worker: stack.processes.worker!,
+    workerMetricsUrl: stack.workerMetricsUrl,
+    api: stack.processes.api!,
     seer: new FakeSeerControl(stack.seerUrl),
     async close() {
       await stack.stop();

@@ -3,7 +3,7 @@
 // Each breaks one process while runs are in flight through both replicas; none is lost or made twice.
 import { startDrillCluster, type DrillCluster } from '../../drills/cluster';
 import { CLUSTER_DRILLS } from '../../drills/cluster-drills';
-import { CI } from '../../drills/drills';
+import { CI, inFlightAtFault } from '../../drills/drills';
 import type { DrillResult } from '../../drills/ledger';
 
 jest.setTimeout(180_000);
@@ -39,24 +39,41 @@ function expectClean(result: DrillResult, expectedLive: number): void {
   });
 }
 
-it('worker-1 SIGKILLed with runs in flight: worker-2 ends them all LIVE, one Seer run each', async () => {
-  expectClean(await CLUSTER_DRILLS.worker_killed!(cluster, CI, earlier), CI.workerKill);
+it("worker-1 SIGKILLed holding runs' retries: the attempts it cut are taken over, all LIVE, one Seer run each", async () => {
+  const result = await CLUSTER_DRILLS.worker_killed!(cluster, CI, earlier);
+  expectClean(result, CI.workerKill);
+  const kill = result.kill!;
+  expect(kill.held_at_kill).toBeGreaterThan(0);
+  expect(kill.cut).toBeGreaterThan(0);
+  expect(kill.retried).toBe(kill.cut);
   expect(cluster.processes['worker-1'].running).toBe(true);
 });
 
-it('api-1 SIGKILLed mid-load: its clients move to api-2 with the same key and token, all LIVE', async () => {
+it('api-1 SIGKILLed mid-load: its clients move to api-2 with the same key and token, the first attempts its embedded worker held are taken over, all LIVE', async () => {
   const result = await CLUSTER_DRILLS.api_killed!(cluster, CI, earlier);
   expectClean(result, CI.apiKill);
   const moved = Number(/^(\d+) runs moved from api-1 to api-2/.exec(result.notes[0]!)?.[1]);
   expect(moved).toBeGreaterThan(0);
+  const kill = result.kill!;
+  expect(kill.cut).toBeGreaterThan(0);
+  expect(kill.retried).toBe(kill.cut);
 });
 
 it.each([
   ['history SIGKILLed and restarted', 'history_restarted'],
-  ['matching restarted', 'matching_restarted'],
   ['PostgreSQL stopped immediately and restarted', 'postgres_restarted'],
 ])('%s mid-load: all end LIVE, one Seer run each', async (_what, name) => {
-  expectClean(await CLUSTER_DRILLS[name]!(cluster, CI, earlier), CI.serviceRestart);
+  const result = await CLUSTER_DRILLS[name]!(cluster, CI, earlier);
+  expectClean(result, CI.serviceRestart);
+  expect(inFlightAtFault(result)).toBeGreaterThan(0);
+});
+
+it('matching restarted while runs retry through it: all end LIVE, one Seer run each', async () => {
+  const result = await CLUSTER_DRILLS.matching_restarted!(cluster, CI, earlier);
+  expectClean(result, CI.serviceRestart);
+  expect(inFlightAtFault(result)).toBeGreaterThan(0);
+  const retried = result.notes.map((n) => /^(\d+)\/\d+ runs retried Seer after the fault/.exec(n));
+  expect(Number(retried.find(Boolean)?.[1])).toBeGreaterThan(0);
 });
 
 it('Seer outage (503, then dropped connections): every run heals to LIVE; a token handed out by one replica resumes the run on the other', async () => {

@@ -1,6 +1,6 @@
 // The fault drills at CI size (npm run drills runs them full size): each breaks a part of the real
 // stack (separate processes) while runs are in flight, and no run may be lost or made twice.
-import { CI, DRILLS, OWN_STACK } from '../../drills/drills';
+import { CI, DRILLS, inFlightAtFault, OWN_STACK } from '../../drills/drills';
 import type { DrillResult } from '../../drills/ledger';
 import { startDrillStack, type DrillStack } from '../../drills/stack';
 import { testServer } from '../support/temporal';
@@ -38,12 +38,30 @@ const isProblem = (note: string) =>
     note,
   );
 
-it('worker killed (SIGKILL) with runs in flight: all end LIVE', async () => {
-  expectClean(await DRILLS.worker_killed!(stack, CI, earlier), CI.workerKill);
+it("the standalone worker SIGKILLed holding runs' retries: the attempts it cut are taken over, all end LIVE with one Seer run each", async () => {
+  const result = await DRILLS.worker_killed!(stack, CI, earlier);
+  expectClean(result, CI.workerKill);
+  expect(result.seer_runs).toBe(CI.workerKill);
+  const kill = result.kill!;
+  expect(kill.held_at_kill).toBeGreaterThan(0);
+  expect(kill.cut).toBeGreaterThan(0);
+  expect(kill.retried).toBe(kill.cut);
+});
+
+it("the API SIGKILLed with its embedded worker's first attempts in flight: clients retry at the restarted API with the same key and token, each run is taken over and ends LIVE with one Seer run", async () => {
+  const result = await DRILLS.api_killed!(stack, CI, earlier);
+  expectClean(result, CI.apiKill);
+  expect(result.seer_runs).toBe(CI.apiKill);
+  const kill = result.kill!;
+  expect(kill.clients_cut).toBeGreaterThan(0);
+  expect(kill.cut).toBeGreaterThan(0);
+  expect(kill.retried).toBe(kill.cut);
 });
 
 it('Temporal server killed and restarted on its SQLite file mid-load: all end LIVE', async () => {
-  expectClean(await DRILLS.server_restarted!(stack, CI, earlier), CI.serverRestart);
+  const result = await DRILLS.server_restarted!(stack, CI, earlier);
+  expectClean(result, CI.serverRestart);
+  expect(inFlightAtFault(result)).toBeGreaterThan(0);
 });
 
 it('Seer outage (503, then dropped connections): every run heals to LIVE, tokens join the same run', async () => {
