@@ -18,6 +18,7 @@ import {
   StackProcess,
   waitUntil,
   type ProcessRecipe,
+  withNodeRuntimeOptions,
 } from '../stack/processes';
 import { ensureFree, pageTokenKey, payloadKeys, workerPolls } from '../stack/stack';
 import { compiledBuild } from '../stack/compiled-build';
@@ -422,7 +423,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const codecUrl = `http://127.0.0.1:${ports.codec}`;
     const seerUrl = `http://127.0.0.1:${ports.fakeSeer}`;
     const appEnv: NodeJS.ProcessEnv = {
-      ...baseEnv,
+      ...withNodeRuntimeOptions(baseEnv),
       ...tlsEnv,
       SEER_URL: seerUrl,
       SEER_SHARED_SECRET: config.seer.sharedSecret,

@@ -16,6 +16,7 @@ import {
   spawnCommand,
   spawnEntry,
   StackProcess,
+  withNodeRuntimeOptions,
   waitUntil,
   type ProcessRecipe,
 } from './processes';
@@ -166,15 +167,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     timing: { readyMs: number; graceMs: number },
   ): StackProcess => {
     const nodeArgs = options.nodeArgs?.[name] ?? [];
+    const processEnv = withNodeRuntimeOptions(env);
     const recipe: ProcessRecipe = {
       launch: () => {
         const { child, exited } = compiled
           ? spawnCommand(name, process.execPath, [...nodeArgs, join(ROOT, compiledEntry(path))], {
-              env,
+              env: processEnv,
               onLine: (line) => onLine(name, line),
               cwd: ROOT,
             })
-          : spawnEntry(name, join(ROOT, path), env, (line) => onLine(name, line), nodeArgs);
+          : spawnEntry(name, join(ROOT, path), processEnv, (line) => onLine(name, line), nodeArgs);
         return Promise.resolve(incarnationOf(child, exited));
       },
       ready: (incarnation) =>

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { readEntryPoints } from '../../src/cluster/entry-points';
 import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
-import { spawnCommand, type ManagedProcess } from '../../src/stack/processes';
+import { NODE_RUNTIME_OPTIONS, spawnCommand, type ManagedProcess } from '../../src/stack/processes';
 import { freePort } from '../../src/temporal/dev-server';
 import { eventually } from '../support/processes';
 import { testServer } from '../support/temporal';
@@ -145,6 +145,10 @@ afterAll(async () => {
   await fake?.close();
   if (app) rmSync(join(app, '..'), { recursive: true, force: true });
   process.stdout.write(`image layout: ${JSON.stringify(timings)} ms\n`);
+});
+
+it('runs node with the options npm start and the cluster give their processes (NODE_OPTIONS)', () => {
+  expect(imageEnv('/app').NODE_OPTIONS).toBe(NODE_RUNTIME_OPTIONS);
 });
 
 it('holds only production dependencies: no TypeScript, jest or tsx in node_modules', () => {
