@@ -1,6 +1,7 @@
 // The API's own worker (API_EMBEDDED_WORKER=on, the default): a worker inside the API process, on a
 // NativeConnection that a Client shares, so the API's starts are eager (the start's answer carries
-// the run's first workflow task: no matching hop) and its waits ride the same connection.
+// the run's first workflow task: no matching hop). Waits stay on the API's own connection: a
+// NativeConnection cannot cancel a call in flight (SDK 1.24), and a POST's wait must end on time.
 //
 // It connects in the background: the API serves (and /readyz says why it is not ready) while
 // Temporal is down, and its starts go through the API's own connection, not eagerly, until the

@@ -6,10 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { freePort } from '../../src/temporal/dev-server';
+import { ROUTE } from '../support/api';
 import { eventually, startEntry, type EntryProcess } from '../support/processes';
 import { testServer } from '../support/temporal';
 
 const SECRET = 'embedded-secret';
+const SYNC_WAIT_MS = 2_000;
 let fake: FakeSeer;
 const started: EntryProcess[] = [];
 const sockets = new Set<Socket>();
@@ -26,7 +28,10 @@ afterAll(async () => {
 });
 
 /** The API process with the default topology (no API_EMBEDDED_WORKER set), Temporal at `address`. */
-async function startApi(address: string): Promise<{ api: EntryProcess; url: string }> {
+async function startApi(
+  address: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ api: EntryProcess; url: string }> {
   const { namespace, bundlePath } = testServer();
   const port = await freePort();
   const api = startEntry('src/api/main.ts', {
@@ -38,6 +43,8 @@ async function startApi(address: string): Promise<{ api: EntryProcess; url: stri
     SEER_SHARED_SECRET: SECRET,
     API_EMBEDDED_WORKER: undefined,
     WORKFLOW_BUNDLE_PATH: bundlePath,
+    SYNC_WAIT_TIMEOUT_MS: String(SYNC_WAIT_MS),
+    ...env,
   });
   started.push(api);
   return { api, url: `http://127.0.0.1:${port}` };
@@ -74,6 +81,20 @@ describe('by default', () => {
     expect(fake.state.runs.length - runsBefore).toBe(2);
     expect(await eagerStarts(url)).toBe(2);
     expect(api.output()).toContain('embedded worker started');
+  });
+
+  it('answers 500 with a retry_token at the sync wait while the eagerly started run waits on Seer', async () => {
+    // The run heals on its second request, after the sync wait: the POST must not wait for it.
+    fake.state.queueFaults(ROUTE.explorer, [
+      { status: 503, headers: { 'retry-after': String((SYNC_WAIT_MS + 2_000) / 1_000) } },
+    ]);
+    const sent = Date.now();
+    const response = await postRun(url, 'heals after the sync wait');
+    const tookMs = Date.now() - sent;
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ error: 'seer_run_pending' });
+    expect(tookMs).toBeGreaterThanOrEqual(SYNC_WAIT_MS);
+    expect(tookMs).toBeLessThan(SYNC_WAIT_MS + 1_000);
   });
 
   it('drains its worker and stops cleanly on SIGTERM', async () => {

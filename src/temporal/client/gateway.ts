@@ -108,7 +108,8 @@ export interface RunGatewayOptions {
   /**
    * The Client on the NativeConnection of the worker in this process (API_EMBEDDED_WORKER), once it
    * runs: starts go through it with eager start (the answer to the start carries the run's first
-   * workflow task), and waits ride the same connection. Undefined while it is not running.
+   * workflow task). Waits stay on `client`, whose calls a request's signal can cancel. Undefined
+   * while the embedded worker is not running.
    */
   embeddedClient?: (() => Client | undefined) | undefined;
 }
@@ -158,7 +159,11 @@ export class RunGateway {
           startSeerRunWorkflow(starter, this.#taskQueue, input, memo, {
             requestEagerStart: embedded !== undefined,
           }),
-        { client: starter },
+        // The embedded worker's NativeConnection ignores the abort signal (SDK 1.24): its start
+        // ends at the request's deadline itself. A start is no long poll, so no margin is needed.
+        embedded === undefined
+          ? { client: starter }
+          : { client: starter, deadline: bound.deadline },
       );
       return { kind: 'started', eagerlyStarted: started.eagerlyStarted === true };
     } catch (err) {
@@ -180,9 +185,9 @@ export class RunGateway {
     startedBy: string | null,
     bound: RequestBound,
   ): Promise<MirrorOutcome> {
-    // The embedded worker's connection when it runs (no JavaScript HTTP/2 in this process), else
-    // our own; the deadline and abort signal apply on either.
-    const client = this.#embeddedClient() ?? this.#client;
+    // Our own connection, never the embedded worker's: a NativeConnection cannot cancel a call in
+    // flight (SDK 1.24 ignores the abort signal there), and the wait must end at the sync wait.
+    const client = this.#client;
     const handle: WorkflowHandle<typeof seerRun> = client.workflow.getHandle(runUuid);
     try {
       const closed = await this.#untilClosed(client, runUuid, bound);
