@@ -128,6 +128,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   try {
     await waitUntilServing(address, child, 60_000);
+    if (options.dbFile) await registerMissingSearchAttributes(options.cliPath, address, namespace);
     if (options.retentionMs !== undefined) {
       await setRetention(options.cliPath, address, namespace, options.retentionMs);
     }
@@ -173,6 +174,43 @@ async function waitUntilServing(
     }
   }
   throw new Error(`not serving on ${address} after ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+/**
+ * `--search-attribute` registers attributes only when the dev server creates its database: one
+ * kept from an older version lacks the attributes added since (SeerRunAttempts), and a run's
+ * upsert of one would fail its workflow task. Registers what is missing, as register-namespace.sh
+ * does on the cluster.
+ */
+async function registerMissingSearchAttributes(
+  cliPath: string,
+  address: string,
+  namespace: string,
+): Promise<void> {
+  const where = ['--address', address, '--namespace', namespace];
+  const { stdout } = await execFileAsync(cliPath, [
+    'operator',
+    'search-attribute',
+    'list',
+    ...where,
+    '-o',
+    'json',
+  ]);
+  const listed = JSON.parse(stdout) as { customAttributes?: Record<string, unknown> };
+  for (const flag of SEARCH_ATTRIBUTE_FLAGS) {
+    const [name, type] = flag.split('=') as [string, string];
+    if (listed.customAttributes && name in listed.customAttributes) continue;
+    await execFileAsync(cliPath, [
+      'operator',
+      'search-attribute',
+      'create',
+      ...where,
+      '--name',
+      name,
+      '--type',
+      type,
+    ]);
+  }
 }
 
 async function setRetention(
