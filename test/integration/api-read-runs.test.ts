@@ -242,6 +242,11 @@ describe('page tokens are sealed with SEER_RUNS_PAGE_TOKEN_KEY', () => {
         body_sha256: 'paged',
       });
     }
+    // Visibility is eventually consistent: page only once all three runs are listed.
+    await eventually(async () => {
+      const res = await first.call('GET', `/v1/organizations/${org}/seer-runs?page_size=3`);
+      expect(res.body.runs).toHaveLength(3);
+    });
     const page = await eventually(async () => {
       const res = await first.call('GET', `/v1/organizations/${org}/seer-runs?page_size=2`);
       expect(res.body.runs).toHaveLength(2);
