@@ -7,6 +7,7 @@ import type { RetryPolicy } from '@temporalio/common';
 import {
   ApplicationFailure,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
@@ -40,6 +41,11 @@ const SEER_RETRY_POLICY = {
   nonRetryableErrorTypes: [...FAILURE_REASONS],
 } satisfies RetryPolicy;
 
+/** v5: a reset (re-driven) run's heal window runs from the reset, not from the first start. */
+const REDRIVE_FRESH_HEAL_WINDOW = 'redrive-fresh-heal-window';
+/** Started, task scheduled, task started: a run's history at its first activation, unless that task failed. */
+const FIRST_TASK_HISTORY_LENGTH = 3;
+
 /** The Seer client times out first, so an attempt ends as a classified answer, not a Temporal timeout. */
 const ATTEMPT_TIMEOUT_MARGIN_MS = 5_000;
 
@@ -68,7 +74,7 @@ export async function seerRun(input: SeerRunInput): Promise<SeerRunResult> {
  * attempt that started inside it always finishes, and makes the run LIVE if Seer created it.
  */
 async function attemptsInHealWindow(input: SeerRunInput, record: RunRecord): Promise<Attempts> {
-  const window_ends_at_ms = workflowInfo().startTime.getTime() + input.heal_window_ms;
+  const window_ends_at_ms = healWindowStart().getTime() + input.heal_window_ms;
   let sentBefore = 0;
   for (;;) {
     const before = { sent_before: sentBefore, heal_window_ends_at_ms: window_ends_at_ms };
@@ -95,6 +101,22 @@ async function attemptsInHealWindow(input: SeerRunInput, record: RunRecord): Pro
       sentBefore = next.sent_before;
     }
   }
+}
+
+/**
+ * The run's start, or the re-drive's (src/redrive): a reset keeps the first run's
+ * WorkflowExecutionStarted event, so `startTime` stays the first start and the window would already
+ * be over; the reset run's own first workflow task (`runStartTime`) opens a fresh one. A reset run's
+ * first activation comes after a failed task (WorkflowTaskFailed RESET_WORKFLOW), so its history is
+ * longer than started/scheduled/started; only such a run asks patched(): others keep v4's commands.
+ * The history decides, not the runId: the SDK's replayer runs a reset history under its original
+ * runId. A run whose first task was lost (a worker died in it) also gets its window from the task
+ * that ran: later by that task's timeout, never shorter.
+ */
+function healWindowStart(): Date {
+  const info = workflowInfo();
+  const firstTaskFailed = info.historyLength > FIRST_TASK_HISTORY_LENGTH;
+  return firstTaskFailed && patched(REDRIVE_FRESH_HEAL_WINDOW) ? info.runStartTime : info.startTime;
 }
 
 /**

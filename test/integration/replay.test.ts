@@ -15,6 +15,8 @@ const DIR = join(__dirname, '../fixtures/histories');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
 const SHIPPED = 'v4-shipped';
+/** Runs re-driven by a reset (src/redrive): the fresh heal window behind patched(). */
+const REDRIVEN = 'v5-redrive-fresh-heal-window';
 const DEVELOPMENT_ONLY = [
   'v1-regular-activity',
   'v2-local-first-attempt',
@@ -59,7 +61,7 @@ describe('replaying recorded histories', () => {
   });
 
   it('has no history of a version it does not know', () => {
-    const known = [SHIPPED, ...DEVELOPMENT_ONLY];
+    const known = [SHIPPED, REDRIVEN, ...DEVELOPMENT_ONLY];
     expect(files.filter((f) => !known.some((version) => f.startsWith(`${version}-`)))).toEqual([]);
   });
 
@@ -67,6 +69,19 @@ describe('replaying recorded histories', () => {
     const shipped = files.filter((f) => f.startsWith(`${SHIPPED}-`));
     const errors = await replay(shipped);
     expect([...errors.keys()].sort()).toEqual([...shipped].sort());
+    expect([...errors].filter(([, error]) => error !== undefined)).toEqual([]);
+  });
+
+  it('replays every re-driven (reset) run of v5 without a determinism error', async () => {
+    const redriven = files.filter((f) => f.startsWith(`${REDRIVEN}-`));
+    expect(redriven).toEqual(
+      expect.arrayContaining([
+        `${REDRIVEN}-reset-then-live.json`,
+        `${REDRIVEN}-reset-then-retried-then-live.json`,
+      ]),
+    );
+    const errors = await replay(redriven);
+    expect([...errors.keys()].sort()).toEqual([...redriven].sort());
     expect([...errors].filter(([, error]) => error !== undefined)).toEqual([]);
   });
 
