@@ -6,10 +6,11 @@ import fc from 'fast-check';
 import { runUuidFor } from '../src/api/idempotency';
 import { LOCAL_ATTEMPT_LIMIT_MS, SeerRoute } from '../src/domain';
 import type { RecordedRequest } from '../src/fake-seer/server';
+import { runRedriveCli } from '../src/redrive/cli';
 import type { StackProcess } from '../src/stack/processes';
 import { driveRun, pool, post, replicasFrom, type RunOutcome, type RunRequest } from './client';
 import { cutAttempts, cutNote, type KillFigures } from './cut-attempts';
-import { tally, type DrillResult } from './ledger';
+import { tally, type DrillResult, type RedriveFigures } from './ledger';
 import { DRILL_TOKEN, type DrillStack, type DrillStackOptions, type DrillTarget } from './stack';
 import { activitiesInFlight, localActivitiesRun } from './worker-metrics';
 
@@ -43,6 +44,9 @@ export interface DrillSize {
   load: number;
   loadConcurrency: number;
   fuzzRuns: number;
+  /** Runs that end FAILED retries_exhausted and are re-driven, and how many of them lost an answer. */
+  redrive: number;
+  redriveLostAnswers: number;
 }
 
 export const FULL: DrillSize = {
@@ -63,6 +67,8 @@ export const FULL: DrillSize = {
   load: 1000,
   loadConcurrency: 64,
   fuzzRuns: 300,
+  redrive: 100,
+  redriveLostAnswers: 10,
 };
 
 export const CI: DrillSize = {
@@ -83,6 +89,8 @@ export const CI: DrillSize = {
   load: 150,
   loadConcurrency: 16,
   fuzzRuns: 60,
+  redrive: 20,
+  redriveLostAnswers: 3,
 };
 
 let nextOrg = 9_000 + Math.floor(Math.random() * 1_000) * 100;
@@ -128,8 +136,13 @@ const assistedRuns = (count: number, tag: string) =>
 export const OWN_STACK: Partial<Record<string, DrillStackOptions>> = {
   // Short enough that a run's retries reach its end within seconds.
   heal_window_race: { healWindow: '8s' },
+  // 2.5 s: a run's second request (1 s after its first) goes inside the window, its third (2 s
+  // later) would go after it, so the second answer is each run's last.
+  redrive_after_long_outage: { healWindow: '2500ms' },
 };
 const HEAL_WINDOW_RACE_MS = 8_000;
+/** The operator's --rate in redrive_after_long_outage (the CLI's default is 10/s). */
+const REDRIVE_RATE_PER_SECOND = 20;
 
 /** Runs `runs` as a product client would, 16 at a time; each one's wall time to its last answer. */
 async function timedRuns(stack: DrillStack, runs: RunRequest[]): Promise<number[]> {
@@ -615,6 +628,97 @@ export const DRILLS: Record<string, Drill> = {
     });
   },
 
+  async redrive_after_long_outage(stack, size, earlier) {
+    const started = Date.now();
+    // One organization: the operator's query selects these runs and no other drill's.
+    const runs = explorerRuns(size.redrive, 'redrive');
+    const org = runs[0]!.org;
+    const lostAnswer = runs.slice(0, size.redriveLostAnswers);
+    const outage = runs.slice(size.redriveLostAnswers);
+    // Lost answers one run at a time (the fake's scripted answers go to the route's next request):
+    // 503, then a request that makes the Seer run and loses the answer, the run's last before its
+    // window ends.
+    for (const run of lostAnswer) {
+      await stack.seer.queueFaults(CHAT, [{ status: 503 }, { drop: 'after_create' }]);
+      await driveRun(stack.apiUrl, run, Date.now() + 30_000);
+    }
+    // Then Seer is down for longer than the window: every other run runs out of it.
+    await stack.seer.configure({ outage: 'status_503' });
+    await pool(outage, outage.length, (run) => driveRun(stack.apiUrl, run, Date.now() + 30_000));
+    const failedBefore = (
+      await listedUntil(stack, org, 'status=FAILED', (rows) => rows.length >= runs.length)
+    ).filter((row) => row.failure?.reason === 'retries_exhausted').length;
+    const keys = keysOf(runs);
+    const madeBefore = new Map(
+      (await stack.seer.runs()).filter((r) => keys.has(r.key)).map((r) => [r.key, r.run_id]),
+    );
+    await stack.seer.configure({ outage: 'none' });
+
+    // Seer is back: the operator re-drives the organization's runs.
+    const lines: string[] = [];
+    const redriveStarted = performance.now();
+    const exitCode = await runRedriveCli(
+      [
+        '--query',
+        `SeerOrganizationId = ${org}`,
+        '--rate',
+        `${REDRIVE_RATE_PER_SECOND}/s`,
+        '--reason',
+        'drill: Seer is back',
+      ],
+      { TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_NAMESPACE: 'default' },
+      (line) => lines.push(line),
+    );
+    const redriveMs = performance.now() - redriveStarted;
+    const after = await listedUntil(
+      stack,
+      org,
+      '',
+      (rows) =>
+        new Set(rows.filter((r) => r.status === 'LIVE').map((r) => r.run_uuid)).size >= runs.length,
+    );
+    const allLiveMs = performance.now() - redriveStarted;
+
+    const summary = /^re-driven (\d+), skipped (\d+).*, failed to re-drive (\d+)$/.exec(
+      lines.at(-1) ?? '',
+    );
+    const runIdOf = new Map(after.map((row) => [row.run_uuid, row.run_id]));
+    const lostKeys = [...keysOf(lostAnswer)].filter((key) => madeBefore.has(key));
+    const sameRunId = lostKeys.filter((key) => runIdOf.get(key) === madeBefore.get(key)).length;
+    const listedOnce = after.length === runs.length && runIdOf.size === runs.length;
+    const redrive: RedriveFigures = {
+      failed_before: failedBefore,
+      lost_answers: lostKeys.length,
+      same_run_id: sameRunId,
+      redriven: Number(summary?.[1] ?? NaN),
+      skipped: Number(summary?.[2] ?? NaN),
+      failed_to_redrive: Number(summary?.[3] ?? NaN),
+      exit_code: exitCode,
+      rate_per_second: REDRIVE_RATE_PER_SECOND,
+      redrive_seconds: Math.round(redriveMs / 100) / 10,
+      all_live_seconds: Math.round(allLiveMs / 100) / 10,
+      listed: after.length,
+    };
+    const result = await finish(stack, 'redrive_after_long_outage', runs, started, earlier, {
+      notes: [
+        `${failedBefore}/${runs.length} FAILED retries_exhausted when Seer came back`,
+        `${lostKeys.length}/${lostAnswer.length} runs had made their Seer run with a lost answer`,
+        `re-drive (--rate ${REDRIVE_RATE_PER_SECOND}/s, exit ${exitCode}): ${lines.at(-1) ?? 'no summary'} in ${redrive.redrive_seconds} s; every run LIVE ${redrive.all_live_seconds} s after it began`,
+        ...(sameRunId < lostKeys.length
+          ? [`${lostKeys.length - sameRunId} lost-answer runs LIVE with a different run_id`]
+          : [
+              `${sameRunId}/${lostKeys.length} lost-answer runs LIVE with the run_id Seer had made`,
+            ]),
+        ...(listedOnce
+          ? []
+          : [
+              `the list did not answer each run once: ${after.length} rows for ${runs.length} runs`,
+            ]),
+      ],
+    });
+    return { ...result, redrive };
+  },
+
   load: ANY_BACKEND.load,
 
   async fuzzed_input(stack, size) {
@@ -688,6 +792,36 @@ async function driveRunWithToken(
     final,
     runIds: final.status === 200 ? [final.body.run_id as number] : [],
   };
+}
+
+/** A run as the API's list shows it (the fields the drills read). */
+interface ListedRun {
+  run_uuid: string;
+  status: 'PENDING' | 'LIVE' | 'FAILED';
+  run_id: number | null;
+  failure: { reason: string } | null;
+}
+
+/**
+ * The organization's runs from the API's list (one page, `filter` its query string), asked again
+ * until `done` holds or 60 s pass (visibility is eventually consistent); the last list either way.
+ */
+async function listedUntil(
+  stack: DrillStack,
+  org: number,
+  filter: string,
+  done: (rows: ListedRun[]) => boolean,
+): Promise<ListedRun[]> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const response = await fetch(
+      `${stack.apiUrl}/v1/organizations/${org}/seer-runs?page_size=1000&${filter}`,
+      { headers: { authorization: `Bearer ${DRILL_TOKEN}` } },
+    );
+    const rows = ((await response.json()) as { runs?: ListedRun[] }).runs ?? [];
+    if (done(rows) || Date.now() > deadline) return rows;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function runExists(stack: DrillStack, org: number, uuid: string): Promise<boolean> {

@@ -25,6 +25,29 @@ export interface DrillResult {
   notes: string[];
   /** A drill that SIGKILLs a process: what the process held, and how its runs were taken over. */
   kill?: KillFigures;
+  /** redrive_after_long_outage: the runs before the re-drive, the re-drive, and after it. */
+  redrive?: RedriveFigures;
+}
+
+export interface RedriveFigures {
+  /** Runs the API's list showed FAILED retries_exhausted when Seer came back. */
+  failed_before: number;
+  /** Runs whose last attempt made their Seer run and lost its answer (Seer had their run then). */
+  lost_answers: number;
+  /** Of those, LIVE afterwards with that same run_id. */
+  same_run_id: number;
+  /** The re-drive's own summary line, and its exit code. */
+  redriven: number;
+  skipped: number;
+  failed_to_redrive: number;
+  exit_code: number;
+  rate_per_second: number;
+  /** The re-drive command's wall time. */
+  redrive_seconds: number;
+  /** From the re-drive's start until the API's list showed every run LIVE. */
+  all_live_seconds: number;
+  /** Rows of the API's list afterwards: one per run. */
+  listed: number;
 }
 
 interface RunView {

@@ -103,18 +103,20 @@ async function runDrills<S extends DrillTarget>(
   size: DrillSize,
   only: string[] | undefined,
 ): Promise<DrillResult[]> {
-  const stack = await run.start();
-  process.stdout.write(`${stack.backend} stack up (logs: ${stack.logFile})\n`);
+  const chosen = Object.entries(run.drills).filter(([name]) => !only || only.includes(name));
+  // The shared stack only when a chosen drill runs on it (`--only` of an own-stack drill needs none).
+  const stack = chosen.some(([name]) => !run.ownStack[name]) ? await run.start() : undefined;
+  if (stack) process.stdout.write(`${stack.backend} stack up (logs: ${stack.logFile})\n`);
   const results: DrillResult[] = [];
   const earlier = new Set<string>();
   try {
-    for (const [name, drill] of Object.entries(run.drills)) {
-      if (only && !only.includes(name)) continue;
+    for (const [name, drill] of chosen) {
       process.stdout.write(`running ${name}...\n`);
       const own = run.ownStack[name];
       const ownStack = own ? await run.start(own) : undefined;
+      if (ownStack) process.stdout.write(`  own stack up (logs: ${ownStack.logFile})\n`);
       try {
-        const result = await drill(ownStack ?? stack, size, ownStack ? new Set() : earlier);
+        const result = await drill((ownStack ?? stack)!, size, ownStack ? new Set() : earlier);
         results.push(result);
         process.stdout.write(`  ${JSON.stringify(result)}\n`);
       } finally {
@@ -122,7 +124,7 @@ async function runDrills<S extends DrillTarget>(
       }
     }
   } finally {
-    await stack.close();
+    await stack?.close();
   }
   return results;
 }

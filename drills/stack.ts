@@ -54,6 +54,8 @@ export interface DrillTarget {
 export interface DrillStack extends DrillTarget {
   backend: 'dev';
   apiUrl: string;
+  /** The dev server's frontend, for an operator's tool (the re-drive). */
+  temporalAddress: string;
   /** Restarts on the same port and SQLite file: the runs survive. */
   temporal: StackProcess;
   /** The standalone worker (`npm run worker`) and its SDK metrics (Prometheus text). */
@@ -97,6 +99,7 @@ export async function startDrillStack(options: DrillStackOptions = {}): Promise<
     backend: 'dev',
     apiUrls: [stack.apiUrl],
     apiUrl: stack.apiUrl,
+    temporalAddress: stack.temporalAddress,
     logFile,
     temporal: stack.processes.temporal!,
     worker: stack.processes.worker!,

@@ -141,3 +141,30 @@ describe('on a stack whose heal window is 8 s', () => {
     expect(Object.keys(result.failed_by_reason)).toEqual(['retries_exhausted']);
   });
 });
+
+describe('on a stack whose heal window is 2.5 s', () => {
+  let short: DrillStack;
+  beforeAll(async () => {
+    short = await startDrillStack({
+      ...OWN_STACK.redrive_after_long_outage,
+      workflowBundlePath: testServer().bundlePath,
+    });
+  }, 120_000);
+  afterAll(() => short?.close());
+
+  it('Seer down longer than the window, some last answers lost, then the re-drive: every run LIVE with one Seer run, a lost answer’s run with the run_id Seer had made, each listed once', async () => {
+    const result = await DRILLS.redrive_after_long_outage!(short, CI, new Set());
+    expectClean(result, CI.redrive);
+    expect(result.seer_runs).toBe(CI.redrive);
+    expect(result.redrive).toMatchObject({
+      failed_before: CI.redrive,
+      lost_answers: CI.redriveLostAnswers,
+      same_run_id: CI.redriveLostAnswers,
+      redriven: CI.redrive,
+      skipped: 0,
+      failed_to_redrive: 0,
+      exit_code: 0,
+      listed: CI.redrive,
+    });
+  });
+});

@@ -271,7 +271,11 @@ export class RunGateway {
     };
   }
 
-  /** One page of the organization's runs, in the visibility store's order. */
+  /**
+   * One page of the organization's runs, in the visibility store's order, each UUID as it now
+   * stands: a FAILED row a re-drive replaced is left out, so a page holds at most `pageSize` runs
+   * (fewer, even none, with a next page token still when some were left out).
+   */
   async list(
     organizationId: number,
     filter: ListFilter,
@@ -302,21 +306,27 @@ export class RunGateway {
     }
     const converter = this.#client.options.loadedDataConverter;
     const executions = await Promise.all(
-      response.executions.map((raw) => executionOfRaw(raw, converter, namespace)),
+      response.executions.map(async (raw) => ({
+        run: await executionOfRaw(raw, converter, namespace),
+        runId: raw.execution?.runId ?? '',
+      })),
     );
     // One bound for all the describes of a page: a slow Temporal costs one lookup timeout, not one
-    // per batch (a describe that runs out counts the memo, as a failed one does).
+    // per batch (a describe that runs out counts the memo, or keeps the row, as a failed one does).
     const describeDeadline = Date.now() + LOOKUP_TIMEOUT_MS;
     const runs: SeerRunView[] = [];
     for (let i = 0; i < executions.length; i += LIST_DESCRIBE_CONCURRENCY) {
       const batch = executions.slice(i, i + LIST_DESCRIBE_CONCURRENCY);
-      runs.push(
-        ...(await Promise.all(
-          batch.map(async (run) =>
-            runViewOf(run, await this.#pendingOfOpen(run, describeDeadline)),
-          ),
-        )),
+      const views = await Promise.all(
+        batch.map(async ({ run, runId }) => {
+          const view = runViewOf(run, await this.#pendingOfOpen(run, describeDeadline));
+          const replaced =
+            view.status === SeerRunStatus.FAILED &&
+            (await this.#replacedByReset(run.workflowId, runId, describeDeadline));
+          return replaced ? [] : [view];
+        }),
       );
+      runs.push(...views.flat());
     }
     const next = response.nextPageToken;
     return {
@@ -436,6 +446,26 @@ export class RunGateway {
       return description.raw.pendingActivities ?? null;
     } catch {
       return null;
+    }
+  }
+
+  /**
+   * Whether a closed FAILED row is a run a reset replaced (a re-drive, README "Re-driving failed
+   * runs"): visibility keeps it beside the UUID's current run, which is the run as it now stands.
+   * Only FAILED rows are asked: a re-drive resets nothing else. Unreadable in time: kept.
+   */
+  async #replacedByReset(workflowId: string, runId: string, deadline: number): Promise<boolean> {
+    try {
+      const current = await this.#client.withDeadline(deadline, () =>
+        this.#connection.workflowService.describeWorkflowExecution({
+          namespace: this.#client.options.namespace,
+          execution: { workflowId },
+        }),
+      );
+      const currentRunId = current.workflowExecutionInfo?.execution?.runId;
+      return typeof currentRunId === 'string' && currentRunId !== '' && currentRunId !== runId;
+    } catch {
+      return false;
     }
   }
 
