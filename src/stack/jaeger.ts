@@ -57,6 +57,8 @@ extensions:
         memory:
           max_traces: 100000
   jaeger_query:
+    # Jaeger's own spans would go to localhost:4317, another program's port.
+    enable_tracing: false
     storage:
       traces: memstore
     http:

@@ -72,7 +72,8 @@ export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Prom
     // The workflow interceptors are in every bundle (src/temporal/prebundle.ts) and call the
     // exporter sink, so a worker always injects one (a no-op while tracing is off).
     interceptors: {
-      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
+      // A prebundle holds them already (prebundle.ts); the SDK warns when both are given.
+      ...(options.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
       activity: options.tracing?.activityInterceptors() ?? [],
     },
     sinks: (options.tracing ?? TRACING_OFF).workflowSinks(),
