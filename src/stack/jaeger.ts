@@ -36,7 +36,13 @@ export function jaegerPath(env: NodeJS.ProcessEnv = process.env): string {
  * Jaeger's all-in-one, cut to what we use: OTLP/HTTP in, memory storage, the query service. Its
  * own metrics are off and the query's gRPC port is a free one, so two stacks never collide.
  */
-export function jaegerConfig(ports: { ui: number; otlpHttp: number; queryGrpc: number }): string {
+export function jaegerConfig(
+  ports: { ui: number; otlpHttp: number; queryGrpc: number },
+  uiAssets?: string,
+): string {
+  // A build from the Go module proxy has no UI inside (a placeholder page); a built jaeger-ui
+  // directory (JAEGER_UI_ASSETS) gives it one. The query API works either way.
+  const ui = uiAssets ? `\n    ui:\n      assets_path: ${JSON.stringify(uiAssets)}` : '';
   return `# Written by src/stack/jaeger.ts for this run; edits are overwritten.
 service:
   extensions: [jaeger_storage, jaeger_query]
@@ -58,7 +64,7 @@ extensions:
           max_traces: 100000
   jaeger_query:
     # Jaeger's own spans would go to localhost:4317, another program's port.
-    enable_tracing: false
+    enable_tracing: false${ui}
     storage:
       traces: memstore
     http:
@@ -93,7 +99,7 @@ export async function prepareJaeger(options: {
   const queryGrpc = await freePort();
   mkdirSync(options.dataDir, { recursive: true });
   const configPath = join(options.dataDir, 'jaeger.yaml');
-  writeFileSync(configPath, jaegerConfig({ ui, otlpHttp, queryGrpc }));
+  writeFileSync(configPath, jaegerConfig({ ui, otlpHttp, queryGrpc }, env.JAEGER_UI_ASSETS));
   const uiUrl = `http://127.0.0.1:${ui}`;
   const jaeger = new StackProcess('jaeger', {
     launch: () => {
