@@ -48,7 +48,14 @@ function addressTable(cluster: Cluster, jaeger: Jaeger | undefined): string {
     ['PostgreSQL', `${db.host}:${db.port}${db.external ? ' (external)' : ''}`],
     ['Seer', `${cluster.seerUrl} (fake Seer)`],
     ['Codec server', cluster.codecUrl],
-    ...(jaeger ? [['Jaeger UI', `${jaeger.uiUrl} (traces)`] as [string, string]] : []),
+    ...(jaeger
+      ? [
+          [
+            'Jaeger UI',
+            `${jaeger.uiUrl} (${process.env.JAEGER_UI_ASSETS ? 'traces' : 'query API /api/traces; its UI needs JAEGER_UI_ASSETS'})`,
+          ] as [string, string],
+        ]
+      : []),
     ['Worker metrics', `:${cluster.ports.workerMetrics1}, :${cluster.ports.workerMetrics2}`],
     ['Dev token', config.apiTokens.has(DEV_TOKEN) ? DEV_TOKEN : '(SEER_RUNS_API_TOKENS is set)'],
     ['Temporal pids', pids(['postgres', 'history', 'matching', 'frontend', 'temporal-worker'])],

@@ -81,7 +81,12 @@ function addressTable(stack: Stack, externalSeer: boolean): string {
     ['Seer', externalSeer ? `${stack.seerUrl} (external)` : `${stack.seerUrl} (fake Seer)`],
     ['Codec server', `${stack.codecUrl} (payloads encrypted; the Web UI decodes through it)`],
     ...(stack.jaegerUrl
-      ? [['Jaeger UI', `${stack.jaegerUrl} (traces: service seer-runs-api)`] as [string, string]]
+      ? [
+          [
+            'Jaeger UI',
+            `${stack.jaegerUrl} (${process.env.JAEGER_UI_ASSETS ? 'traces' : 'query API /api/traces; its UI needs JAEGER_UI_ASSETS'})`,
+          ] as [string, string],
+        ]
       : []),
     ['API metrics', `${stack.apiUrl}/metrics`],
     ['Worker metrics', stack.workerMetricsUrl],
