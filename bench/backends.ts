@@ -41,6 +41,8 @@ export interface BackendOptions {
   onLine: (name: string, line: string) => void;
   /** Extra `node` arguments for the API (`--cpu-prof`); the dev stack only. */
   apiNodeArgs?: string[];
+  /** The dev stack with its Jaeger, every span exported (`--tracing`). */
+  tracing?: boolean;
 }
 
 function pidOf(handle: { pid: number | undefined } | undefined, name: string): number {
@@ -64,6 +66,7 @@ async function devBackend(options: BackendOptions): Promise<BenchBackend> {
     // The image's build, run by plain node as the image runs it (the cluster's is compiled too).
     build: 'compiled',
     ...(options.apiNodeArgs ? { nodeArgs: { api: options.apiNodeArgs } } : {}),
+    ...(options.tracing ? { tracing: { uiPort: 0 } } : {}),
   });
   if (stack.temporalMetricsUrl === null) {
     await stack.stop();
@@ -94,6 +97,7 @@ async function devBackend(options: BackendOptions): Promise<BenchBackend> {
       storage: 'SQLite in memory',
       payload_encryption: true,
       build: 'compiled (dist/, plain node)',
+      tracing: stack.jaegerUrl === null ? 'off' : 'on (OTLP/HTTP to Jaeger, every span)',
     },
     stop: () => stack.stop(),
   };

@@ -137,6 +137,7 @@ async function write(
     server: { version: serverVersion, ...backend.server },
     plan: {
       quick: plan.quick,
+      tracing: plan.tracing,
       backend: backend.name,
       api_replicas: backend.apiUrls.length,
       seer_latency_ms: plan.seerLatencyMs,
@@ -185,13 +186,14 @@ async function profile(rig: Rig, plan: Plan, loadavgStart: number[]): Promise<vo
   );
 }
 
-/** bench/results/<date>[-cluster][-quick]<kind>.json: the dev server's keeps its name, the cluster's sits beside it. */
+/** bench/results/<date>[-cluster][-quick][-tracing]<kind>.json: the dev server's keeps its name, the others sit beside it. */
 function resultsPath(rig: Rig, plan: Plan, kind: string): string {
   const date = new Date().toISOString().slice(0, 10);
   const resultsDir = join(ROOT, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const backend = rig.backend.name === 'dev' ? '' : `-${rig.backend.name}`;
-  return join(resultsDir, `${date}${backend}${plan.quick ? '-quick' : ''}${kind}.json`);
+  const tracing = plan.tracing ? '-tracing' : '';
+  return join(resultsDir, `${date}${backend}${plan.quick ? '-quick' : ''}${tracing}${kind}.json`);
 }
 
 function roundedLoadavg(): number[] {

@@ -45,6 +45,8 @@ export interface Plan extends Sizes {
   quick: boolean;
   /** `--profile`: the API under `--cpu-prof`, the mirror path at c=64 only (bench/api-profile.ts). */
   profile: boolean;
+  /** `--tracing`: the stack exports every span to a Jaeger it starts (the overhead of tracing). */
+  tracing: boolean;
   seerLatencyMs: number;
 }
 
@@ -69,6 +71,8 @@ export function readPlan(argv: readonly string[], env: NodeJS.ProcessEnv): Plan 
   const backend = readBackend(argv);
   // The cluster's API replicas start from its own launcher, which takes no node arguments.
   if (profile && backend !== 'dev') throw new Error('--profile runs on the dev backend only');
+  const tracing = argv.includes('--tracing');
+  if (tracing && backend !== 'dev') throw new Error('--tracing runs on the dev backend only');
   const { FAKE_SEER_LATENCY_MS: seerLatencyMs } = orExit(() => parseEnv(BenchEnv, env));
-  return { ...(quick ? QUICK : FULL), backend, quick, profile, seerLatencyMs };
+  return { ...(quick ? QUICK : FULL), backend, quick, profile, tracing, seerLatencyMs };
 }

@@ -97,6 +97,7 @@ export async function startRig(plan: Plan): Promise<Rig> {
       env: stackEnv(plan.seerLatencyMs),
       dir,
       onLine: (name, line) => log.write(`[${name}] ${line}\n`),
+      ...(plan.tracing ? { tracing: true } : {}),
       ...(profileDir ? { apiNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
     });
     const { config } = backend;

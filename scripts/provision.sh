@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Provisions what `npm test` needs beyond node_modules: the Temporal CLI (scripts/temporal-cli.sh),
+# Jaeger (the trace test's backend, scripts/jaeger.sh),
 # the cluster's server, SQL tool and PostgreSQL (scripts/cluster-provision.sh), hadolint (lints the
 # Dockerfile, scripts/hadolint.sh), docker-compose (validates docker-compose.yml; no engine needed)
 # and Chromium (the Web UI test, driven by playwright-core). Quiet when all is there.
@@ -7,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/temporal-cli.sh >/dev/null
+bash scripts/jaeger.sh >/dev/null
 bash scripts/cluster-provision.sh >/dev/null
 
 missing=()

@@ -7,11 +7,13 @@ import { SeerClient } from './seer/client';
 import { dataConverterFor } from './temporal/codec';
 import { temporalConnectConfig } from './temporal/connection';
 import { createSeerRunsWorker } from './temporal/worker';
+import { startTracing } from './tracing/tracing';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'worker');
   for (const warning of config.warnings) logger.warn(warning);
+  const tracing = startTracing({ defaultServiceName: 'seer-runs-worker', logger });
   Runtime.install({
     logger: temporalLogger(logger),
     // The worker shuts down on our signal handlers below, after draining, not on the runtime's.
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
     logger,
     shutdownGraceMs: config.worker.shutdownGraceMs,
     dataConverter: dataConverterFor(config.payloadKeys),
+    tracing,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   });
   // Shut down once, whichever signal comes first or how often (Ctrl-C, then a supervisor's SIGTERM).
@@ -53,12 +56,14 @@ async function main(): Promise<void> {
       namespace,
       task_queue: config.temporal.taskQueue,
       metrics_port: config.worker.metricsPort,
+      tracing: tracing.endpoint ?? 'off',
     },
     'worker started',
   );
   await worker.run();
   await connection.close();
   await seer.close();
+  await tracing.shutdown();
   logger.info('worker stopped');
 }
 

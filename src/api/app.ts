@@ -17,6 +17,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config';
 import type { SeerClient } from '../seer/client';
 import type { RunGateway } from '../temporal/client/gateway';
+import { httpTracingPlugin } from '../tracing/http-span';
 import { ROUTER_ERROR_OPTIONS } from '../http/router-errors';
 import { errorHandlerFor, notFoundFor } from './error-handler';
 import { parseJsonBody } from './json-body';
@@ -34,6 +35,8 @@ export interface AppDeps {
   logger: FastifyBaseLogger;
   /** Where /metrics reads from; a fresh registry when omitted. */
   metricsRegistry?: Registry;
+  /** A span per request (@fastify/otel) when OTEL_* turned tracing on (src/tracing). */
+  tracing?: boolean;
 }
 
 /** The API as a plugin: error handling, metrics, OpenAPI and the route plugins. */
@@ -106,6 +109,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // The router's and Node's own refusals (404, 405, 414, 431, malformed URL) in the error shape.
     ...ROUTER_ERROR_OPTIONS,
   });
+  // First, at the root: the request's span then wraps every hook and route below it.
+  if (deps.tracing) void app.register(httpTracingPlugin(OPS_PATHS));
   void app.register(seerRunsApi, deps);
   return app;
 }

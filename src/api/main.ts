@@ -7,6 +7,7 @@ import { SeerClient } from '../seer/client';
 import { connectRunGateway } from '../temporal/client/connect';
 import { temporalConnectConfig } from '../temporal/connection';
 import { startEmbeddedWorker } from '../temporal/embedded-worker';
+import { startTracing } from '../tracing/tracing';
 import { buildApp } from './app';
 import { startServer } from './server';
 
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel, 'api');
   for (const warning of config.warnings) logger.warn(warning);
+  const tracing = startTracing({ defaultServiceName: 'seer-runs-api', logger });
 
   const { connectionOptions, namespace } = temporalConnectConfig(config);
   const seer = new SeerClient({
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
         bundlePath: process.env.WORKFLOW_BUNDLE_PATH,
         seer,
         logger,
+        tracing,
       })
     : undefined;
   const temporal = connectRunGateway({
@@ -44,9 +47,17 @@ async function main(): Promise<void> {
     pageTokenKey: config.pageTokenKey,
     logger,
     embeddedClient: embedded?.client,
+    tracing,
   });
 
-  const app = buildApp({ config, runs: temporal.gateway, seer, logger, metricsRegistry });
+  const app = buildApp({
+    config,
+    runs: temporal.gateway,
+    seer,
+    logger,
+    metricsRegistry,
+    tracing: tracing.enabled,
+  });
   const server = await startServer(app, {
     host: config.host,
     port: config.port,
@@ -59,6 +70,7 @@ async function main(): Promise<void> {
       temporal: connectionOptions.address,
       namespace,
       task_queue: config.temporal.taskQueue,
+      tracing: tracing.endpoint ?? 'off',
     },
     'API listening',
   );
@@ -72,6 +84,7 @@ async function main(): Promise<void> {
       await embedded?.stop();
       await temporal.close();
       await seer.close();
+      await tracing.shutdown();
       logger.info('API stopped');
     })().catch((err: unknown) => {
       logger.error({ err }, 'shutdown failed');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEV_TOKEN, loadConfigOrExit, orExit, parseEnv, Port } from '../config';
 import { startCluster, type Cluster } from './cluster';
+import { startJaeger, type Jaeger } from '../stack/jaeger';
 import { onStopSignals } from '../stack/stop-signals';
 
 const ROOT = join(__dirname, '../..');
@@ -14,9 +15,23 @@ const ClusterEnv = z.object({
   API_2_PORT: Port.optional(),
   FAKE_SEER_PORT: Port.default(9090),
   CODEC_SERVER_PORT: Port.default(8089),
+  /** `on` = `npm run cluster -- --tracing`: a Jaeger, and every seer-runs process exports to it. */
+  SEER_RUNS_TRACING: z.enum(['on', 'off']).default('off'),
+  JAEGER_UI_PORT: Port.default(16686),
 });
+const USAGE = 'usage: npm run cluster [-- --tracing]';
 
-function addressTable(cluster: Cluster): string {
+/** `--tracing` (or SEER_RUNS_TRACING=on) is the one argument `npm run cluster` takes. */
+function tracingAsked(args: string[], fromEnv: boolean): boolean {
+  const unknown = args.find((arg) => arg !== '--tracing');
+  if (unknown !== undefined) {
+    process.stderr.write(`unknown argument ${unknown}; ${USAGE}\n`);
+    process.exit(2);
+  }
+  return fromEnv || args.includes('--tracing');
+}
+
+function addressTable(cluster: Cluster, jaeger: Jaeger | undefined): string {
   const { config } = cluster;
   const pids = (names: string[]) =>
     cluster
@@ -33,6 +48,14 @@ function addressTable(cluster: Cluster): string {
     ['PostgreSQL', `${db.host}:${db.port}${db.external ? ' (external)' : ''}`],
     ['Seer', `${cluster.seerUrl} (fake Seer)`],
     ['Codec server', cluster.codecUrl],
+    ...(jaeger
+      ? [
+          [
+            'Jaeger UI',
+            `${jaeger.uiUrl} (${process.env.JAEGER_UI_ASSETS ? 'traces' : 'query API /api/traces; its UI needs JAEGER_UI_ASSETS'})`,
+          ] as [string, string],
+        ]
+      : []),
     ['Worker metrics', `:${cluster.ports.workerMetrics1}, :${cluster.ports.workerMetrics2}`],
     ['Dev token', config.apiTokens.has(DEV_TOKEN) ? DEV_TOKEN : '(SEER_RUNS_API_TOKENS is set)'],
     ['Temporal pids', pids(['postgres', 'history', 'matching', 'frontend', 'temporal-worker'])],
@@ -46,9 +69,23 @@ function addressTable(cluster: Cluster): string {
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const knobs = orExit(() => parseEnv(ClusterEnv, process.env));
+  const tracing = tracingAsked(process.argv.slice(2), knobs.SEER_RUNS_TRACING === 'on');
+  const dataDir = join(knobs.SEER_RUNS_DATA_DIR, 'cluster');
+  // Before the cluster, so its processes start exporting at once; stopped after them.
+  const jaeger = tracing
+    ? await startJaeger({ dataDir, ports: { ui: knobs.JAEGER_UI_PORT, otlpHttp: 0 } }).catch(
+        (err: unknown) => {
+          process.stderr.write(`npm run cluster failed: Jaeger: ${(err as Error).message}\n`);
+          process.exit(1);
+        },
+      )
+    : undefined;
   const abort = new AbortController();
   const starting = startCluster({
-    dataDir: join(knobs.SEER_RUNS_DATA_DIR, 'cluster'),
+    ...(jaeger
+      ? { env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint } }
+      : {}),
+    dataDir,
     ports: {
       frontend: knobs.TEMPORAL_PORT,
       api1: config.port,
@@ -68,6 +105,7 @@ async function main(): Promise<void> {
       (cluster) => cluster.stop(),
       () => undefined,
     );
+    await jaeger?.process.stop();
     process.stdout.write('stopped.\n');
     process.exit(code);
   };
@@ -95,7 +133,7 @@ async function main(): Promise<void> {
       });
     }
     process.stdout.write(
-      `\nseer-runs is up on a Temporal cluster (Ctrl-C stops everything):\n${addressTable(cluster)}\n\n`,
+      `\nseer-runs is up on a Temporal cluster (Ctrl-C stops everything):\n${addressTable(cluster, jaeger)}\n\n`,
     );
   } catch (err) {
     if (stopping) return;

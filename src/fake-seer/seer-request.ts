@@ -68,6 +68,7 @@ function record({ req, route, raw, state, sharedSecret }: SeerExchange, body: un
       [VIEWER_CONTEXT_HEADER]: viewerContext,
       [VIEWER_CONTEXT_SIGNATURE_HEADER]: header(req, VIEWER_CONTEXT_SIGNATURE_HEADER),
     },
+    traceparent: header(req, 'traceparent') ?? null,
     body: body === undefined ? null : body,
     body_sha256: createHash('sha256').update(raw).digest('hex'),
     fault: null,

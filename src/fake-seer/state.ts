@@ -42,6 +42,8 @@ export interface RecordedRequest {
   status: number | null;
   at: number;
   headers: Record<string, string | undefined>;
+  /** The W3C trace context the caller sent (`00-<trace id>-<span id>-<flags>`); null without one. */
+  traceparent: string | null;
   /** The parsed JSON body, or null when it was not JSON. */
   body: unknown;
   /** SHA-256 (hex) of the raw bytes received: tests compare it with what was signed. */

@@ -2,6 +2,7 @@
 // classify the answer. Network failures come back as transient outcomes, never as throws.
 import { Pool } from 'undici';
 import { cleanStrings, runTypeSpec, SeerRoute, type RunType, type ViewerContext } from '../domain';
+import { inSeerSpan, recordSeerAnswer, traceHeaders } from '../tracing/seer-span';
 import { classifyAck, classifyAnswer, type SeerAnswer } from './classify-answer';
 import type { SeerAck, SeerOutcome } from './outcome';
 import { rpcAuthorization, viewerContextHeaders } from './sign';
@@ -38,12 +39,14 @@ type Exchange = { kind: 'answered'; answer: SeerAnswer } | { kind: 'unreachable'
 
 export class SeerClient {
   readonly #pool: Pool;
+  readonly #base: URL;
   readonly #pathPrefix: string;
   readonly #secret: string;
   readonly #timeoutMs: number;
 
   constructor(options: SeerClientOptions) {
     const base = new URL(options.baseUrl);
+    this.#base = base;
     this.#pathPrefix = base.pathname.replace(/\/+$/, '');
     this.#secret = options.sharedSecret;
     this.#timeoutMs = options.requestTimeoutMs;
@@ -73,21 +76,43 @@ export class SeerClient {
       external_idempotency_key: runUuid,
       ...(runUuidAsRef ? { ref: runUuid } : {}),
     };
-    const exchange = await this.#send(
-      route,
-      body,
-      viewerContextHeaders(this.#secret, viewerContext),
-      signal,
-    );
-    if (exchange.kind === 'unreachable') return { kind: 'transient', cause: exchange.cause };
-    return classifyAnswer(exchange.answer, Date.now());
+    return inSeerSpan(this.#url(route), async (span) => {
+      const exchange = await this.#send(
+        route,
+        body,
+        viewerContextHeaders(this.#secret, viewerContext),
+        signal,
+      );
+      if (exchange.kind === 'unreachable') {
+        recordSeerAnswer(span, { outcome: 'transient', cause: exchange.cause });
+        return { kind: 'transient', cause: exchange.cause };
+      }
+      const outcome = classifyAnswer(exchange.answer, Date.now());
+      recordSeerAnswer(span, {
+        status: exchange.answer.status,
+        outcome: outcome.kind,
+        ...(outcome.kind === 'terminal' ? { failureReason: outcome.reason } : {}),
+      });
+      return outcome;
+    });
   }
 
   /** A signed POST whose answer body does not matter: any 2xx is `ok`. */
   async post(route: string, jsonBody: unknown, signal?: AbortSignal): Promise<SeerAck> {
-    const exchange = await this.#send(route, jsonBody, {}, signal);
-    if (exchange.kind === 'unreachable') return { kind: 'transient', cause: exchange.cause };
-    return classifyAck(exchange.answer, Date.now());
+    return inSeerSpan(this.#url(route), async (span) => {
+      const exchange = await this.#send(route, jsonBody, {}, signal);
+      if (exchange.kind === 'unreachable') {
+        recordSeerAnswer(span, { outcome: 'transient', cause: exchange.cause });
+        return { kind: 'transient', cause: exchange.cause };
+      }
+      const ack = classifyAck(exchange.answer, Date.now());
+      recordSeerAnswer(span, { status: exchange.answer.status, outcome: ack.kind });
+      return ack;
+    });
+  }
+
+  #url(route: string): URL {
+    return new URL(`${this.#pathPrefix}${route}`, this.#base.origin);
   }
 
   /**
@@ -148,6 +173,8 @@ export class SeerClient {
         method: 'POST',
         headers: {
           ...headers,
+          // W3C trace context of the request's span (none when tracing is off): not signed.
+          ...traceHeaders(),
           'content-type': 'application/json;charset=utf-8',
           authorization: rpcAuthorization(this.#secret, bytes),
         },

@@ -16,11 +16,26 @@ const StackEnv = z.object({
   TEMPORAL_UI_PORT: Port.default(8233),
   FAKE_SEER_PORT: Port.default(9090),
   CODEC_SERVER_PORT: Port.default(8089),
+  /** `on` = `npm start -- --tracing`: Jaeger, and the worker and API export their spans to it. */
+  SEER_RUNS_TRACING: z.enum(['on', 'off']).default('off'),
+  JAEGER_UI_PORT: Port.default(16686),
 });
 const stackEnv = orExit(() => parseEnv(StackEnv, process.env));
 const DATA = stackEnv.SEER_RUNS_DATA_DIR;
 const LOCK = join(DATA, 'stack.json');
 const UI_PORT = stackEnv.TEMPORAL_UI_PORT;
+const USAGE = 'usage: npm start [-- --tracing]';
+const TRACING = tracingAsked(process.argv.slice(2), stackEnv.SEER_RUNS_TRACING === 'on');
+
+/** `--tracing` (or SEER_RUNS_TRACING=on) is the one argument `npm start` takes. */
+function tracingAsked(args: string[], fromEnv: boolean): boolean {
+  const unknown = args.find((arg) => arg !== '--tracing');
+  if (unknown !== undefined) {
+    process.stderr.write(`unknown argument ${unknown}; ${USAGE}\n`);
+    process.exit(2);
+  }
+  return fromEnv || args.includes('--tracing');
+}
 /** Spec §5: a worker that dies is restarted, at most 5 times a minute; then the stack stops. */
 const WORKER_RESTARTS = { maxRestarts: 5, windowMs: 60_000 };
 
@@ -65,6 +80,14 @@ function addressTable(stack: Stack, externalSeer: boolean): string {
     ['Temporal', `${stack.temporalAddress} (namespace ${config.temporal.namespace})`],
     ['Seer', externalSeer ? `${stack.seerUrl} (external)` : `${stack.seerUrl} (fake Seer)`],
     ['Codec server', `${stack.codecUrl} (payloads encrypted; the Web UI decodes through it)`],
+    ...(stack.jaegerUrl
+      ? [
+          [
+            'Jaeger UI',
+            `${stack.jaegerUrl} (${process.env.JAEGER_UI_ASSETS ? 'traces' : 'query API /api/traces; its UI needs JAEGER_UI_ASSETS'})`,
+          ] as [string, string],
+        ]
+      : []),
     ['API metrics', `${stack.apiUrl}/metrics`],
     ['Worker metrics', stack.workerMetricsUrl],
     ['Dev token', config.apiTokens.has(DEV_TOKEN) ? DEV_TOKEN : '(SEER_RUNS_API_TOKENS is set)'],
@@ -104,6 +127,7 @@ async function main(): Promise<void> {
     ...(external.temporal ? { temporalAddress: external.temporal } : {}),
     ...(external.seer ? { seerUrl: external.seer } : {}),
     signal: abort.signal,
+    ...(TRACING ? { tracing: { uiPort: stackEnv.JAEGER_UI_PORT } } : {}),
   });
   let stopping = false;
   const stopAll = async (code: number) => {

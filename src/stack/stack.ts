@@ -8,6 +8,7 @@ import { hostPort, loadConfig, type Config } from '../config';
 import { cliVersion, startDevServer } from '../temporal/dev-server';
 import { prebundle } from '../temporal/prebundle';
 import { compiledBuild, compiledEntry } from './compiled-build';
+import { prepareJaeger } from './jaeger';
 import {
   httpOk,
   incarnationOf,
@@ -25,8 +26,11 @@ const ROOT = join(__dirname, '../..');
 /** After its drain, a process closes its Temporal and Seer clients: a few seconds at most. */
 const CLIENTS_CLOSE_MS = 5_000;
 
-/** The stack's processes, in the order of its address table; it stops them in reverse. */
-export const PROCESS_NAMES = ['temporal', 'codec', 'fake-seer', 'worker', 'api'] as const;
+/**
+ * The stack's processes, in the order of its address table; it stops them in reverse (Jaeger
+ * last, so it still takes the spans the others flush as they stop).
+ */
+export const PROCESS_NAMES = ['jaeger', 'temporal', 'codec', 'fake-seer', 'worker', 'api'] as const;
 export type ProcessName = (typeof PROCESS_NAMES)[number];
 
 /** The project's entry points the stack runs (the API, worker, fake Seer and codec server). */
@@ -74,6 +78,11 @@ export interface StackOptions {
   build?: 'tsx' | 'compiled';
   /** Extra `node` arguments per process, e.g. `{ api: ['--cpu-prof'] }` for a CPU profile. */
   nodeArgs?: Partial<Record<ProcessName, string[]>>;
+  /**
+   * Traces: a Jaeger all-in-one on `uiPort` (0 = a free port), and the worker and API export to it
+   * (OTEL_EXPORTER_OTLP_ENDPOINT). Omitted: no Jaeger; OTEL_* in `env` still apply.
+   */
+  tracing?: { uiPort: number };
 }
 
 export interface Stack {
@@ -84,6 +93,8 @@ export interface Stack {
   seerUrl: string;
   uiUrl: string | null;
   codecUrl: string | null;
+  /** Jaeger's UI and query API when the stack traces; null otherwise. */
+  jaegerUrl: string | null;
   /** What the `temporal` binary says it is, when the stack started a dev server. */
   temporalCliVersion: string | null;
   /** The dev server's own Prometheus metrics; null when the stack uses an existing Temporal. */
@@ -205,6 +216,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       );
     }
     const keys = payloadKeys(options.dataDir, baseEnv);
+    let jaegerUrl: string | null = null;
+    let tracingEnv: NodeJS.ProcessEnv = {};
+    if (options.tracing) {
+      if (options.tracing.uiPort) await ensureFree(options.tracing.uiPort, 'Jaeger UI');
+      const jaeger = await prepareJaeger({
+        dataDir: options.dataDir,
+        ports: { ui: options.tracing.uiPort, otlpHttp: 0 },
+        env: baseEnv,
+        onLine: (line) => onLine('jaeger', line),
+      });
+      processes.jaeger = jaeger.process;
+      await jaeger.process.start();
+      jaegerUrl = jaeger.uiUrl;
+      tracingEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpEndpoint };
+    }
     let codecUrl: string | null = null;
     const codecPort = options.ports.codec;
     if (codecPort !== null) {
@@ -279,6 +305,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       SEER_SHARED_SECRET: config.seer.sharedSecret,
       PAYLOAD_ENCRYPTION_KEYS: keys,
       SEER_RUNS_PAGE_TOKEN_KEY: pageTokenKey(options.dataDir, baseEnv),
+      ...tracingEnv,
     };
     if (!options.seerUrl) {
       const fakeSeerEnv = { ...env, FAKE_SEER_PORT: String(options.ports.fakeSeer) };
@@ -323,6 +350,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       seerUrl,
       uiUrl,
       codecUrl,
+      jaegerUrl,
       temporalCliVersion,
       temporalMetricsUrl,
       processes,

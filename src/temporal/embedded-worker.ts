@@ -17,6 +17,7 @@ import {
 import type { Logger } from 'pino';
 import { temporalLogger } from '../logger';
 import type { SeerClient } from '../seer/client';
+import type { Tracing } from '../tracing/tracing';
 import { dataConverterFor, type PayloadKey } from './codec';
 import { createSeerRunsWorker, type WorkerSizing } from './worker';
 
@@ -31,6 +32,8 @@ export interface EmbeddedWorkerOptions {
   seer: SeerClient;
   logger: Logger;
   sizing?: Partial<WorkerSizing>;
+  /** Spans for the starts through its Client, the workflow and the activities (src/tracing). */
+  tracing?: Tracing;
 }
 
 export interface EmbeddedWorker {
@@ -87,12 +90,18 @@ export function startEmbeddedWorker(options: EmbeddedWorkerOptions): EmbeddedWor
       dataConverter,
       ...(options.bundlePath ? { workflowBundle: { codePath: options.bundlePath } } : {}),
       ...(options.sizing ? { sizing: options.sizing } : {}),
+      ...(options.tracing ? { tracing: options.tracing } : {}),
     });
     running = worker.run();
     running.catch(reportFailure);
     // Stopped while the worker was being made: stop() shuts it down once `started` settles.
     if (stopping.signal.aborted) return;
-    client = new Client({ connection: native, namespace: options.namespace, dataConverter });
+    client = new Client({
+      connection: native,
+      namespace: options.namespace,
+      dataConverter,
+      interceptors: { workflow: options.tracing?.clientInterceptors() ?? [] },
+    });
     options.logger.info(
       { task_queue: options.taskQueue },
       'embedded worker started (eager starts)',

@@ -2,6 +2,7 @@
 // Docker image builds it once, so workers start without webpack (set WORKFLOW_BUNDLE_PATH).
 import { writeFile } from 'node:fs/promises';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../tracing/tracing';
 import { ENCODED_FAILURE_CONVERTER_PATH } from './codec';
 import { WORKFLOWS_PATH } from './worker';
 
@@ -14,6 +15,8 @@ export async function prebundle(
   const { code } = await bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     failureConverterPath: ENCODED_FAILURE_CONVERTER_PATH,
+    // Tracing's workflow side (spans exported through a sink); inert until a worker traces.
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     ...(options.quiet ? { logger: quietLogger } : {}),
   });
   await writeFile(outPath, code);

@@ -5,6 +5,7 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
 import type { SeerClient } from '../seer/client';
+import { TRACING_OFF, WORKFLOW_INTERCEPTOR_MODULES, type Tracing } from '../tracing/tracing';
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
 
@@ -21,6 +22,8 @@ export interface SeerRunsWorkerOptions {
   dataConverter?: DataConverter;
   /** Slots, cache and threads (WORKER_SIZING); tests use a few slots to show what a hung Seer holds. */
   sizing?: Partial<WorkerSizing>;
+  /** Spans for the workflow and each activity attempt (src/tracing); off when omitted. */
+  tracing?: Tracing;
 }
 
 /**
@@ -66,6 +69,14 @@ export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Prom
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ seer: options.seer, logger: options.logger }),
+    // The workflow interceptors are in every bundle (src/temporal/prebundle.ts) and call the
+    // exporter sink, so a worker always injects one (a no-op while tracing is off).
+    interceptors: {
+      // A prebundle holds them already (prebundle.ts); the SDK warns when both are given.
+      ...(options.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+      activity: options.tracing?.activityInterceptors() ?? [],
+    },
+    sinks: (options.tracing ?? TRACING_OFF).workflowSinks(),
     shutdownGraceTime: options.shutdownGraceMs ?? 30_000,
     ...workerSizingOptions({ ...DEFAULT_WORKER_SIZING, ...options.sizing }),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),

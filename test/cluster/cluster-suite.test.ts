@@ -56,18 +56,19 @@ it('runs every process the issue names, each its own pid', () => {
   expect(new Set(pids).size).toBe(pids.length);
 });
 
-it('/readyz on both replicas: ready, Temporal reached over mTLS, both workers polling', async () => {
+it('/readyz on both replicas: ready, Temporal reached over mTLS, both workers and the embedded workers of both APIs polling', async () => {
   for (const api of stack.apis) {
     const ready = await eventually(async () => {
       const res = await api.call('GET', '/readyz', { token: null });
-      expect([api.name, res.status, res.body.pollers]).toEqual([api.name, 200, 2]);
+      // Both workers and both APIs' embedded workers (API_EMBEDDED_WORKER, on by default).
+      expect([api.name, res.status, res.body.pollers]).toEqual([api.name, 200, 4]);
       return res;
     }, 30_000);
     expect(ready.body).toEqual({
       status: 'ready',
       temporal: 'ok',
       task_queue: stack.cluster.config.temporal.taskQueue,
-      pollers: 2,
+      pollers: 4,
     });
   }
 });

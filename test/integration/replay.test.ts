@@ -10,6 +10,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { installTestRuntime, testServer } from '../support/temporal';
+import { TRACING_OFF } from '../../src/tracing/tracing';
 
 const DIR = join(__dirname, '../fixtures/histories');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
@@ -38,7 +39,8 @@ async function replay(names: string[]): Promise<Map<string, ReplayResult['error'
   }));
   const errors = new Map<string, ReplayResult['error']>();
   for await (const result of Worker.runReplayHistories(
-    { workflowBundle: { codePath: testServer().bundlePath } },
+    // The bundle's tracing interceptors call the exporter sink; a replayer gets the no-op one.
+    { workflowBundle: { codePath: testServer().bundlePath }, sinks: TRACING_OFF.workflowSinks() },
     histories,
   )) {
     errors.set(result.workflowId, result.error);

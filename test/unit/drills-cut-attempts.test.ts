@@ -17,6 +17,7 @@ function sent(r: RunRequest, at: number, status: number | null): RecordedRequest
     status,
     at,
     headers: {},
+    traceparent: null,
     body: null,
     body_sha256: '',
     fault: null,

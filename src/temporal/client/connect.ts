@@ -1,6 +1,7 @@
 // The API process's way onto Temporal: a lazy ApiConnection, a Client with our data converter, and
 // the RunGateway over them. Lazy, so the API starts (and /readyz says why) while Temporal is down.
 import { Client, type ConnectionOptions } from '@temporalio/client';
+import type { Tracing } from '../../tracing/tracing';
 import type { PayloadKey } from '../codec';
 import { dataConverterFor } from '../codec';
 import { ApiConnection } from './api-connection';
@@ -16,6 +17,8 @@ export interface RunGatewayConnectOptions {
   logger: GatewayLog;
   /** The embedded worker's Client once it runs (src/temporal/embedded-worker.ts). */
   embeddedClient?: (() => Client | undefined) | undefined;
+  /** The start's span and the trace context in the run's headers (src/tracing); off when omitted. */
+  tracing?: Tracing;
 }
 
 export interface ConnectedGateway {
@@ -30,6 +33,7 @@ export function connectRunGateway(options: RunGatewayConnectOptions): ConnectedG
     connection,
     namespace: options.namespace,
     dataConverter: dataConverterFor(options.payloadKeys),
+    interceptors: { workflow: options.tracing?.clientInterceptors() ?? [] },
   });
   return {
     gateway: new RunGateway({

@@ -29,6 +29,7 @@ import {
   type PendingActivity,
   type RunExecution,
 } from './run-view';
+import { inWaitSpan } from '../../tracing/wait-span';
 
 /** The gateway logs only warnings; a pino or Fastify logger (or a child of one) fits. */
 export type GatewayLog = Pick<BaseLogger, 'warn'>;
@@ -180,6 +181,15 @@ export class RunGateway {
    * that may have created the run (its result names it then); null when this one did not.
    */
   async wait(
+    runUuid: string,
+    organizationId: number,
+    startedBy: string | null,
+    bound: RequestBound,
+  ): Promise<MirrorOutcome> {
+    return inWaitSpan(runUuid, () => this.#wait(runUuid, organizationId, startedBy, bound));
+  }
+
+  async #wait(
     runUuid: string,
     organizationId: number,
     startedBy: string | null,
