@@ -60,15 +60,18 @@ it('/readyz on both replicas: ready, Temporal reached over mTLS, both workers an
   for (const api of stack.apis) {
     const ready = await eventually(async () => {
       const res = await api.call('GET', '/readyz', { token: null });
-      // Both workers and both APIs' embedded workers (API_EMBEDDED_WORKER, on by default).
-      expect([api.name, res.status, res.body.pollers]).toEqual([api.name, 200, 4]);
+      expect([api.name, res.status]).toEqual([api.name, 200]);
+      // Four processes poll (both workers, both APIs' embedded workers), but describeTaskQueue
+      // lists the pollers its root partition saw lately: between two and four of them.
+      expect(res.body.pollers).toBeGreaterThanOrEqual(2);
+      expect(res.body.pollers).toBeLessThanOrEqual(4);
       return res;
     }, 30_000);
     expect(ready.body).toEqual({
       status: 'ready',
       temporal: 'ok',
       task_queue: stack.cluster.config.temporal.taskQueue,
-      pollers: 4,
+      pollers: expect.any(Number),
     });
   }
 });
