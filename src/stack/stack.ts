@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { hostPort, loadConfig, type Config } from '../config';
 import { cliVersion, startDevServer } from '../temporal/dev-server';
 import { prebundle } from '../temporal/prebundle';
+import { tracingBundlePath } from '../temporal/worker';
 import { compiledBuild, compiledEntry } from './compiled-build';
 import { prepareJaeger } from './jaeger';
 import {
@@ -319,7 +320,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     // Bundled here, once, as the Docker image does: the worker starts without webpack in it.
     const bundlePath = baseEnv.WORKFLOW_BUNDLE_PATH || join(options.dataDir, 'workflow-bundle.js');
-    if (!compiled && !baseEnv.WORKFLOW_BUNDLE_PATH) await prebundle(bundlePath, { quiet: true });
+    if (!compiled && !baseEnv.WORKFLOW_BUNDLE_PATH) {
+      await prebundle(bundlePath, { quiet: true });
+      // With tracing on, the worker and the API load the bundle's tracing twin instead.
+      if (options.tracing) {
+        await prebundle(tracingBundlePath(bundlePath), { quiet: true, tracing: true });
+      }
+    }
     const withBundle = { ...env, WORKFLOW_BUNDLE_PATH: bundlePath };
     const worker = entry(
       'worker',

@@ -19,8 +19,9 @@ import { RunAttributesActivityInterceptor } from './run-attributes';
 import { WarnOnceExporter } from './warn-once-exporter';
 
 /**
- * Temporal's workflow interceptors (spans inside the sandbox, exported through a sink). Always in
- * the workflow bundle, tracing or not: a prebundle fixes its interceptors at build time.
+ * Temporal's workflow interceptors (spans inside the sandbox, exported through a sink). Only in the
+ * tracing twin of the workflow bundle (src/temporal/worker.ts tracingBundlePath): they cost every
+ * activation CPU even with tracing off.
  */
 export const WORKFLOW_INTERCEPTOR_MODULES = [
   require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { prebundle } from '../../src/temporal/prebundle';
+import { tracingBundlePath } from '../../src/temporal/worker';
 
 declare global {
   var seerRunsTestServer: DevServer | undefined;
@@ -29,6 +30,8 @@ export default async function globalSetup(): Promise<void> {
       retentionMs: 7 * 86_400_000,
     }),
     prebundle(bundlePath, { quiet: true }),
+    // Its tracing twin, which a worker with tracing on loads instead (test/e2e/tracing.test.ts).
+    prebundle(tracingBundlePath(bundlePath), { quiet: true, tracing: true }),
   ]);
   globalThis.seerRunsTestServer = server;
   globalThis.seerRunsTestDir = dir;
