@@ -165,14 +165,7 @@ async function resetRun(
       why: `already re-driven: its current run ${current.runId} is ${verdict.kind === 'eligible' ? 'FAILED again (re-drive that one)' : verdict.why}`,
     };
   }
-  const history = await deps.service.getWorkflowExecutionHistory({
-    namespace: deps.namespace,
-    execution: { workflowId: run.runUuid, runId: run.runId },
-    maximumPageSize: 10,
-  });
-  const firstTask = history.history?.events?.find(
-    (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
-  );
+  const firstTask = await firstCompletedWorkflowTask(deps, run);
   if (!firstTask?.eventId) {
     return {
       kind: 'skipped',
@@ -242,4 +235,30 @@ export function oneLine(err: unknown): string {
     .replace(/^\d+ [A-Z_]+: /, '')
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/**
+ * The run's first WorkflowTaskCompleted event, page after page: each reset keeps the history up to
+ * its reset point and adds a failed task, so after a few re-drives (or timed-out first tasks) it
+ * sits past any one small page.
+ */
+async function firstCompletedWorkflowTask(
+  deps: Pick<RedriveDeps, 'service' | 'namespace'>,
+  run: { runUuid: string; runId: string },
+): Promise<temporal.api.history.v1.IHistoryEvent | undefined> {
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await deps.service.getWorkflowExecutionHistory({
+      namespace: deps.namespace,
+      execution: { workflowId: run.runUuid, runId: run.runId },
+      maximumPageSize: 100,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    const found = page.history?.events?.find(
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    );
+    if (found) return found;
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return undefined;
 }

@@ -2,7 +2,7 @@
 // as child processes, each awaited until ready and held by a handle. `npm start`, drills, bench.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostPort, loadConfig, type Config } from '../config';
 import { cliVersion, startDevServer } from '../temporal/dev-server';
@@ -322,9 +322,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const bundlePath = baseEnv.WORKFLOW_BUNDLE_PATH || join(options.dataDir, 'workflow-bundle.js');
     if (!compiled && !baseEnv.WORKFLOW_BUNDLE_PATH) {
       await prebundle(bundlePath, { quiet: true });
-      // With tracing on, the worker and the API load the bundle's tracing twin instead.
-      if (options.tracing) {
+      // With tracing on (--tracing, or OTEL_* in env), the worker and the API load the bundle's
+      // tracing twin instead: made fresh whenever the bundle is, never a stale one.
+      if (
+        options.tracing ||
+        baseEnv.OTEL_EXPORTER_OTLP_ENDPOINT ||
+        baseEnv.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+      ) {
         await prebundle(tracingBundlePath(bundlePath), { quiet: true, tracing: true });
+      } else {
+        rmSync(tracingBundlePath(bundlePath), { force: true });
       }
     }
     const withBundle = { ...env, WORKFLOW_BUNDLE_PATH: bundlePath };

@@ -1,5 +1,6 @@
 // Builds the seer-runs worker: the workflows (prebundled when a bundle is given) and the
 // activities around one Seer client. Shared by `npm run worker`, `npm start` and the tests.
+import { existsSync } from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -74,7 +75,7 @@ export function tracingBundlePath(bundlePath: string): string {
  * tracing is on; without a prebundle, `workflows/` bundled at start, with Temporal's OpenTelemetry
  * workflow interceptors only when tracing is on (they cost every activation CPU even when off).
  */
-function workflowCode(bundle: WorkflowBundleOption | undefined, tracing: boolean) {
+function workflowCode(bundle: WorkflowBundleOption | undefined, tracing: boolean, logger: Logger) {
   if (bundle === undefined) {
     return tracing
       ? {
@@ -84,14 +85,23 @@ function workflowCode(bundle: WorkflowBundleOption | undefined, tracing: boolean
       : { workflowsPath: WORKFLOWS_PATH };
   }
   if (!tracing || !('codePath' in bundle)) return { workflowBundle: bundle };
-  return { workflowBundle: { codePath: tracingBundlePath(bundle.codePath) } };
+  const twin = tracingBundlePath(bundle.codePath);
+  if (!existsSync(twin)) {
+    // Tracing must never stop a worker: without the twin, the run's spans miss the workflow's.
+    logger.warn(
+      { bundle: bundle.codePath, tracing_bundle: twin },
+      'tracing is on but the tracing bundle is missing: workflow spans are left out (run prebundle.js)',
+    );
+    return { workflowBundle: bundle };
+  }
+  return { workflowBundle: { codePath: twin } };
 }
 
 export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Promise<Worker> {
   const tracing = options.tracing?.enabled === true;
   const { interceptors: workflowInterceptors, ...code } = {
     interceptors: undefined,
-    ...workflowCode(options.workflowBundle, tracing),
+    ...workflowCode(options.workflowBundle, tracing, options.logger),
   };
   return Worker.create({
     connection: options.connection,

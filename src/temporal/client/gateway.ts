@@ -428,11 +428,25 @@ export class RunGateway {
     if (bound === undefined) return client.withDeadline(deadline, fn);
     const requestSignal = bound.signal;
     const call = new AbortController();
-    const cancel = () => call.abort(requestSignal.reason);
+    let abandon: (reason: unknown) => void = () => undefined;
+    const cancel = () => {
+      call.abort(requestSignal.reason);
+      abandon(requestSignal.reason);
+    };
     requestSignal.addEventListener('abort', cancel, { once: true });
-    if (requestSignal.aborted) cancel();
     try {
-      return await client.withAbortSignal(call.signal, () => client.withDeadline(deadline, fn));
+      const running = client.withAbortSignal(call.signal, () => client.withDeadline(deadline, fn));
+      if (client.connection instanceof ApiConnection) {
+        if (requestSignal.aborted) cancel();
+        return await running;
+      }
+      // The embedded worker's NativeConnection ignores the abort signal, and its core retries a
+      // failed call (each try with the whole deadline): the request stops waiting for it at its
+      // end, and the call finishes unobserved.
+      running.catch(() => undefined);
+      const abandoned = new Promise<never>((_, reject) => (abandon = reject));
+      if (requestSignal.aborted) cancel();
+      return await Promise.race([running, abandoned]);
     } finally {
       requestSignal.removeEventListener('abort', cancel);
     }
