@@ -159,6 +159,14 @@ async function write(
       retried_once_runs: plan.retriedRuns,
       overload: { concurrency: OVERLOAD_CONCURRENCY, runs: plan.overloadRuns },
       // What the two stacks' API and workers were started with (mirror_fairness_off: the twin).
+      // Which path went when: mirror and mirror_fairness_off take turns at going first.
+      order: Array.from({ length: plan.rounds }, (_, round) =>
+        CONCURRENCIES.map((concurrency, ci) => ({
+          round: round + 1,
+          concurrency,
+          paths: measurementOrder(rig.paths, round + ci),
+        })),
+      ).flat(),
       fairness_env: {
         main: FAIRNESS_ENV.on,
         ...(rig.twin ? { mirror_fairness_off: FAIRNESS_ENV.off } : {}),
