@@ -118,27 +118,32 @@ export const OrgWeightsJson = z
     }
   })
   .pipe(
-    z.record(z.string(), z.unknown(), { error: ORG_WEIGHTS_SHAPE }).transform((record, ctx) => {
-      const weights = new Map<number, number>();
-      for (const [org, weight] of Object.entries(record)) {
-        if (!/^\d{1,15}$/.test(org)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `"${org.slice(0, 100)}" is not an organization id`,
-          });
-          return z.NEVER;
+    z
+      .record(z.string(), z.unknown(), { error: ORG_WEIGHTS_SHAPE })
+      .transform((record, ctx): OrgWeights => {
+        const weights = new Map<number, number>();
+        for (const [org, weight] of Object.entries(record)) {
+          if (!/^\d{1,15}$/.test(org)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `"${org.slice(0, 100)}" is not an organization id`,
+            });
+            return z.NEVER;
+          }
+          if (
+            typeof weight !== 'number' ||
+            !(weight >= MIN_ORG_WEIGHT && weight <= MAX_ORG_WEIGHT)
+          ) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `the weight of organization ${org} must be a number from ${MIN_ORG_WEIGHT} to ${MAX_ORG_WEIGHT}`,
+            });
+            return z.NEVER;
+          }
+          weights.set(Number(org), weight);
         }
-        if (typeof weight !== 'number' || !(weight >= MIN_ORG_WEIGHT && weight <= MAX_ORG_WEIGHT)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `the weight of organization ${org} must be a number from ${MIN_ORG_WEIGHT} to ${MAX_ORG_WEIGHT}`,
-          });
-          return z.NEVER;
-        }
-        weights.set(Number(org), weight);
-      }
-      return weights;
-    }),
+        return weights;
+      }),
   );
 
 export function orgWeight(weights: OrgWeights, orgId: number): number {
