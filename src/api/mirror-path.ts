@@ -1,17 +1,68 @@
-// The mirror path of a POST: start the run's workflow (or join the one its key names), refuse a
-// reused key at once, and wait; or wait again for the run a retry_token names. Temporal sits
-// behind the RunGateway; every call counts against the POST's bound.
+// The mirror path of a POST: its organization's turn (admission.ts), then start the run's workflow
+// (or join the one its key names), refuse a reused key at once, and wait; or wait again for the run
+// a retry_token names. Temporal sits behind the RunGateway; every call counts against the bound.
 import type { RunType, SeerRunInput } from '../domain';
 import { assertNever } from '../domain';
 import type { MirrorOutcome } from '../domain/run-outcome';
+import type { Admission } from './admission';
 import { runNotFound } from './api-error';
 import type { BoundPost } from './create-run';
 import { assertSameBody, assertTokenMatchesKey, keyUnchecked, runUuidFor } from './idempotency';
 import type { ApiMetrics } from './metrics';
 
+/**
+ * Starts (or joins) the run once its organization's turn comes (SEER_RUNS_FAIRNESS), and holds the
+ * turn until the answer is decided. A POST whose turn does not come within its sync wait starts
+ * nothing and is answered as pending, with its queue's estimated wait as Retry-After.
+ */
 export async function startMirrored(post: BoundPost): Promise<MirrorOutcome> {
+  const { admission } = post.deps;
+  const runUuid = runUuidFor(post.args.organizationId, post.args.idempotencyKey);
+  if (admission === null) return startAndWait(post, runUuid);
+  const org = post.args.organizationId;
+  let admittedAt = admission.enter(org);
+  if (admittedAt === null) {
+    const waited = await waitForTurn(post, admission);
+    if (waited.kind === 'not_admitted') return notStarted(post, runUuid, waited.retryAfterS);
+    admittedAt = waited.at;
+  }
+  try {
+    return await startAndWait(post, runUuid);
+  } finally {
+    admission.release(org, admittedAt);
+  }
+}
+
+async function waitForTurn(post: BoundPost, admission: Admission) {
+  post.deps.metrics.admissionQueued();
+  try {
+    return await admission.wait(post.args.organizationId, post.bound.signal);
+  } finally {
+    post.deps.metrics.admissionDequeued();
+  }
+}
+
+/** Its turn did not come within the sync wait (or the client left first): nothing was started. */
+function notStarted(post: BoundPost, runUuid: string, retryAfterS: number): MirrorOutcome {
+  const why = isDeadline(post.bound.signal.reason) ? 'queued' : 'client_gone';
+  if (why === 'queued') {
+    post.args.log.info(
+      { run_uuid: runUuid, retry_after_s: retryAfterS },
+      "not started: the organization's other POSTs held its turn for the whole sync wait",
+    );
+  }
+  const outcome: MirrorOutcome = { kind: 'pending', runUuid, why, retryAfterS };
+  recordWait(post.deps.metrics, outcome);
+  return outcome;
+}
+
+/** The request's bound aborts with a TimeoutError at its deadline (create-run.ts). */
+function isDeadline(reason: unknown): boolean {
+  return reason instanceof Error && reason.name === 'TimeoutError';
+}
+
+async function startAndWait(post: BoundPost, runUuid: string): Promise<MirrorOutcome> {
   const { deps, args, run } = post;
-  const runUuid = runUuidFor(args.organizationId, args.idempotencyKey);
   const input: SeerRunInput = {
     run_uuid: runUuid,
     type: run.type,
