@@ -4,7 +4,7 @@
 import type { RunType, SeerRunInput } from '../domain';
 import { assertNever } from '../domain';
 import type { MirrorOutcome } from '../domain/run-outcome';
-import type { Admission } from './admission';
+import type { Admission, Waited } from './admission';
 import { runNotFound } from './api-error';
 import type { BoundPost } from './create-run';
 import { assertSameBody, assertTokenMatchesKey, keyUnchecked, runUuidFor } from './idempotency';
@@ -33,22 +33,42 @@ export async function startMirrored(post: BoundPost): Promise<MirrorOutcome> {
   }
 }
 
-async function waitForTurn(post: BoundPost, admission: Admission) {
+/**
+ * A queued POST leaves its queue this long before its sync wait ends (at most a quarter of the
+ * wait): a turn taken later leaves no time to start the run, check its key and see it go LIVE, and
+ * the answer would be a pending run or a 503 instead of "not started, send it again".
+ */
+export const TURN_MARGIN_MS = 1_000;
+
+async function waitForTurn(post: BoundPost, admission: Admission): Promise<Waited> {
+  const { bound } = post;
+  const margin = Math.min(TURN_MARGIN_MS, post.deps.config.syncWaitTimeoutMs / 4);
+  const turnEnds = new AbortController();
+  const leave = () => turnEnds.abort(bound.signal.reason);
+  const timer = setTimeout(
+    () => turnEnds.abort(new DOMException('the turn came too late', 'TimeoutError')),
+    Math.max(0, bound.deadline - margin - Date.now()),
+  );
+  bound.signal.addEventListener('abort', leave, { once: true });
+  if (bound.signal.aborted) leave();
   post.deps.metrics.admissionQueued();
   try {
-    return await admission.wait(post.args.organizationId, post.bound.signal);
+    return await admission.wait(post.args.organizationId, turnEnds.signal);
   } finally {
     post.deps.metrics.admissionDequeued();
+    clearTimeout(timer);
+    bound.signal.removeEventListener('abort', leave);
   }
 }
 
 /** Its turn did not come within the sync wait (or the client left first): nothing was started. */
 function notStarted(post: BoundPost, runUuid: string, retryAfterS: number): MirrorOutcome {
-  const why = isDeadline(post.bound.signal.reason) ? 'queued' : 'client_gone';
+  const clientGone = post.bound.signal.aborted && !isDeadline(post.bound.signal.reason);
+  const why = clientGone ? 'client_gone' : 'queued';
   if (why === 'queued') {
     post.args.log.info(
       { run_uuid: runUuid, retry_after_s: retryAfterS },
-      "not started: the organization's other POSTs held its turn for the whole sync wait",
+      "not started: the organization's other POSTs held its turn for its sync wait",
     );
   }
   const outcome: MirrorOutcome = { kind: 'pending', runUuid, why, retryAfterS };
@@ -56,9 +76,12 @@ function notStarted(post: BoundPost, runUuid: string, retryAfterS: number): Mirr
   return outcome;
 }
 
-/** The request's bound aborts with a TimeoutError at its deadline (create-run.ts). */
+/**
+ * The request's bound aborts with a TimeoutError at its deadline (create-run.ts). By name: a
+ * DOMException is no `instanceof Error` in another realm (jest's sandbox).
+ */
 function isDeadline(reason: unknown): boolean {
-  return reason instanceof Error && reason.name === 'TimeoutError';
+  return (reason as { name?: unknown } | null)?.name === 'TimeoutError';
 }
 
 async function startAndWait(post: BoundPost, runUuid: string): Promise<MirrorOutcome> {

@@ -540,9 +540,12 @@ function whyUnfinished(err: unknown, requestSignal: AbortSignal): PendingWhy {
   return 'error';
 }
 
-/** The request's signal aborts with a TimeoutError at its deadline (RequestBound). */
+/**
+ * The request's signal aborts with a TimeoutError at its deadline (RequestBound). By name: a
+ * DOMException is no `instanceof Error` in another realm (jest's sandbox).
+ */
 function isDeadline(reason: unknown): boolean {
-  return reason instanceof Error && reason.name === 'TimeoutError';
+  return (reason as { name?: unknown } | null)?.name === 'TimeoutError';
 }
 
 function grpcCode(err: unknown): number | undefined {
