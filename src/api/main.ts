@@ -1,7 +1,7 @@
 // Entry point of the API process (`npm run api`): config, Temporal and Seer clients, the app on
 // PORT; on SIGTERM/SIGINT it drains in-flight requests, then closes its clients.
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loadConfigOrExit } from '../config';
+import { loadConfigOrExit, orgWeight } from '../config';
 import { createLogger } from '../logger';
 import { SeerClient } from '../seer/client';
 import { connectRunGateway } from '../temporal/client/connect';
@@ -47,6 +47,9 @@ async function main(): Promise<void> {
     pageTokenKey: config.pageTokenKey,
     logger,
     embeddedClient: embedded?.client,
+    fairness: config.fairness.enabled
+      ? { weightOf: (org) => orgWeight(config.fairness.weights, org) }
+      : undefined,
     tracing,
   });
 

@@ -22,6 +22,7 @@ import {
   LogLevel,
   OnOff,
   OrgList,
+  OrgWeightsJson,
   Port,
   type ApiTokens,
 } from './env-values';
@@ -75,6 +76,9 @@ const SERVICE_ENV = {
   WORKER_SHUTDOWN_GRACE_MS: withDefault(intIn(0, 3_600_000), 30_000),
   LOG_LEVEL: withDefault(LogLevel, 'info'),
   PAYLOAD_ENCRYPTION_KEYS: optional(PayloadKeys),
+  SEER_RUNS_ORG_WEIGHTS: withDefault(OrgWeightsJson, new Map()),
+  SEER_RUNS_FAIRNESS: withDefault(OnOff, true),
+  SEER_RUNS_FAIR_IN_FLIGHT: withDefault(intIn(1, 100_000), 8),
 };
 
 export const Config = envSchema(SERVICE_ENV).transform(({ production, values: e, warnings }) => ({
@@ -112,6 +116,17 @@ export const Config = envSchema(SERVICE_ENV).transform(({ production, values: e,
   logLevel: e.LOG_LEVEL,
   /** Newest first; empty = payloads in clear. */
   payloadKeys: e.PAYLOAD_ENCRYPTION_KEYS ?? [],
+  /**
+   * Fairness between organizations (README "Fairness between organizations"): starts carry a
+   * Temporal priority keyed by organization, and the API admits POSTs per organization. Off: neither.
+   */
+  fairness: {
+    enabled: e.SEER_RUNS_FAIRNESS,
+    /** Organization → weight (orgWeight(): 1 when not listed). */
+    weights: e.SEER_RUNS_ORG_WEIGHTS,
+    /** The API's in-flight POSTs shared by weight among the organizations active at once. */
+    inFlightBudget: e.SEER_RUNS_FAIR_IN_FLIGHT,
+  },
   /** Things worth a warning at start (development stand-ins in use). */
   warnings,
 }));
