@@ -12,11 +12,11 @@ import { loadConfig, type Config } from '../src/config';
 import { startStack } from '../src/stack/stack';
 import { temporalConnectConfig } from '../src/temporal/connection';
 import {
+  FAIRNESS_FLAGS,
   freePort,
   LATENCY_FLAGS,
   startDevServer,
   type DevServer,
-  type DevServerOptions,
 } from '../src/temporal/dev-server';
 import type { MeasuredProcesses } from './measure';
 import type { BackendName } from './plan';
@@ -52,7 +52,7 @@ export interface BackendOptions {
   /** The dev stack with its Jaeger, every span exported (`--tracing`). */
   tracing?: boolean;
   /**
-   * false: the dev stack on a dev server without `matching.enableFairness` (mirror_fairness_off).
+   * false: the dev stack on a dev server without FAIRNESS_FLAGS (mirror_fairness_off).
    * Default true, the server `npm start` runs. The dev backend only.
    */
   fairness?: boolean;
@@ -76,15 +76,13 @@ async function devServerWithoutFairness(options: BackendOptions): Promise<DevSer
     env: options.env,
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();
-  // Typed as an intersection until DevServerOptions declares `fairness` (issue #18, part B).
-  const serverOptions: DevServerOptions & { fairness?: boolean } = {
+  return startDevServer({
     cliPath,
     namespace: config.temporal.namespace,
     retentionMs: config.temporal.retentionMs,
     onLine: (line) => options.onLine('temporal', line),
     fairness: false,
-  };
-  return startDevServer(serverOptions);
+  });
 }
 
 function pidOf(handle: { pid?: number | undefined } | undefined, name: string): number {
@@ -147,7 +145,7 @@ async function devBackend(options: BackendOptions): Promise<BenchBackend> {
     },
     server: {
       cli: ownServer?.version ?? stack.temporalCliVersion,
-      flags: LATENCY_FLAGS,
+      flags: ownServer ? LATENCY_FLAGS : [...LATENCY_FLAGS, ...FAIRNESS_FLAGS],
       dynamic_config: dynamicConfigOf(temporalPid),
       storage: 'SQLite in memory',
       payload_encryption: true,
@@ -159,15 +157,16 @@ async function devBackend(options: BackendOptions): Promise<BenchBackend> {
 }
 
 /**
- * The dev server's flags (LATENCY_FLAGS) must hold on the cluster too, or the two tables compare
- * different servers: the cluster reads them from its dynamic config file, checked here.
+ * The dev server's flags (LATENCY_FLAGS, FAIRNESS_FLAGS) must hold on the cluster too, or the two
+ * tables compare different servers: the cluster reads them from its dynamic config file, checked here.
  */
 function checkClusterFlags(): string[] {
+  const flags = [...LATENCY_FLAGS, ...FAIRNESS_FLAGS];
   const dynamic = parse(readFileSync(join(ROOT, CLUSTER_DYNAMIC_CONFIG), 'utf8')) as Record<
     string,
     Array<{ value: unknown; constraints?: unknown }> | undefined
   >;
-  for (const flag of LATENCY_FLAGS) {
+  for (const flag of flags) {
     const [key, value] = flag.split('=') as [string, string];
     const set = dynamic[key]?.some((v) => v.constraints === undefined && String(v.value) === value);
     if (!set) {
@@ -176,7 +175,7 @@ function checkClusterFlags(): string[] {
       );
     }
   }
-  return LATENCY_FLAGS;
+  return flags;
 }
 
 async function clusterBackend(options: BackendOptions): Promise<BenchBackend> {

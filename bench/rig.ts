@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { FakeSeerControl } from '../drills/fake-seer-control';
 import { SeerClient } from '../src/seer/client';
+import { FAIRNESS_FLAGS } from '../src/temporal/dev-server';
 import { dynamicConfigOf, startBackend, type BenchBackend } from './backends';
 import type { RunOnce } from './load';
 import type { Gauges } from './measure';
@@ -24,9 +25,6 @@ export interface TwinStack {
   /** Its processes, its server's action counter, and a client of its server for the histories. */
   gauges: Gauges;
 }
-
-/** The setting that differs between the two dev servers. */
-export const FAIRNESS_FLAG = 'matching.enableFairness=true';
 
 export interface Rig {
   backend: BenchBackend;
@@ -205,26 +203,18 @@ export async function startRig(plan: Plan): Promise<Rig> {
 
 /**
  * The two dev servers must differ by fairness alone, or mirror_fairness_off compares more than
- * fairness and the limiter: the main one with FAIRNESS_FLAG (startStack's default), the twin
- * without it, every other dynamic setting alike.
+ * fairness and the limiter: the main one with FAIRNESS_FLAGS (startStack's default), the twin
+ * without them, every other dynamic setting alike.
  */
 function checkServersDifferByFairness(main: BenchBackend, twin: BenchBackend): void {
-  const [mainPid] = main.processes.temporal.pids;
-  const [twinPid] = twin.processes.temporal.pids;
-  const on = dynamicConfigOf(mainPid!);
-  const off = dynamicConfigOf(twinPid!);
-  if (off.includes(FAIRNESS_FLAG)) {
-    throw new Error(`the fairness-off dev server was started with ${FAIRNESS_FLAG}`);
-  }
-  const rest = on.filter((flag) => flag !== FAIRNESS_FLAG);
-  if (rest.length !== off.length || rest.some((flag) => !off.includes(flag))) {
+  const on = dynamicConfigOf(main.processes.temporal.pids[0]!);
+  const off = dynamicConfigOf(twin.processes.temporal.pids[0]!);
+  const rest = on.filter((flag) => !FAIRNESS_FLAGS.includes(flag));
+  const alike = rest.length === off.length && rest.every((flag) => off.includes(flag));
+  if (!alike || !FAIRNESS_FLAGS.every((flag) => on.includes(flag))) {
     throw new Error(
-      `the two dev servers differ by more than fairness: [${on.join(', ')}] vs [${off.join(', ')}]`,
-    );
-  }
-  if (!on.includes(FAIRNESS_FLAG)) {
-    progress(
-      `  the main dev server has no ${FAIRNESS_FLAG} (this build predates it): both rows run without fairness`,
+      `the two dev servers must differ by ${FAIRNESS_FLAGS.join(', ')} alone: ` +
+        `[${on.join(', ')}] vs [${off.join(', ')}]`,
     );
   }
 }
