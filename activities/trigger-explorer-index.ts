@@ -67,7 +67,9 @@ async function takeTokens(budget: SeerBudget, args: ExplorerIndexArgs): Promise<
   ).length;
   const { info, cancellationSignal } = Context.current();
   for (let i = 0; i < requests; i++) {
-    if (!(await budget.gate.acquire(tokenWaitMs(info, budget.requestTimeoutMs), cancellationSignal))) {
+    if (
+      !(await budget.gate.acquire(tokenWaitMs(info, budget.requestTimeoutMs), cancellationSignal))
+    ) {
       throw ApplicationFailure.retryable(
         'no Seer request token in time (SEER_MAX_REQUESTS_PER_SECOND); nothing sent',
         REQUEST_NOT_SENT_FAILURE_TYPE,

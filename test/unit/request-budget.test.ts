@@ -12,15 +12,8 @@ class FakeClock implements BudgetClock {
     return this.#now;
   }
 
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const sleeper = { until: this.#now + ms, wake: resolve };
-      this.#sleepers.push(sleeper);
-      signal?.addEventListener('abort', () => {
-        this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
-        reject(new Error('aborted'));
-      });
-    });
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.#sleepers.push({ until: this.#now + ms, wake: resolve }));
   }
 
   /** Lets what is due now settle first, then moves time and wakes the sleepers due by then. */
@@ -93,26 +86,35 @@ describe('RequestBudget', () => {
     await expect(budget.acquire(0)).resolves.toBe(false);
   });
 
-  it('a new rate spaces the tokens after those already promised', async () => {
+  it('a new rate spaces the next tokens', async () => {
     const clock = new FakeClock();
     const budget = new RequestBudget(10, clock);
     await expect(budget.acquire(0)).resolves.toBe(true);
     budget.setRate(2);
     expect(budget.perSecond).toBe(2);
-    // The token promised at the old rate is at 100 ms; the one after it 500 ms later.
     const { grantedAt, all } = acquireAll(budget, clock, 2, 10_000);
-    for (let i = 0; i < 6; i++) await clock.advance(100);
+    for (let i = 0; i < 10; i++) await clock.advance(100);
     await all;
-    expect(grantedAt).toEqual([1_000_100, 1_000_600]);
+    expect(grantedAt).toEqual([1_000_500, 1_001_000]);
   });
 
-  it('a cancelled wait rejects and gives its token back when no later one was promised', async () => {
+  it('a late timer delays the tokens behind it rather than bunching them', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(10, clock);
+    const { grantedAt, all } = acquireAll(budget, clock, 3, 10_000);
+    await clock.advance(250); // the timer for the 100 ms token fires 150 ms late
+    for (let i = 0; i < 3; i++) await clock.advance(100);
+    await all;
+    expect(grantedAt).toEqual([1_000_000, 1_000_250, 1_000_350]);
+  });
+
+  it('a cancelled wait rejects and leaves the queue: the next caller gets its token', async () => {
     const clock = new FakeClock();
     const budget = new RequestBudget(1, clock);
     await expect(budget.acquire(0)).resolves.toBe(true);
     const cancel = new AbortController();
     const waiting = budget.acquire(5_000, cancel.signal);
-    cancel.abort();
+    cancel.abort(new Error('aborted'));
     await expect(waiting).rejects.toThrow('aborted');
     // The token at 1 s is free again: a caller that may wait 1 s gets it.
     const next = budget.acquire(1_000);
