@@ -9,7 +9,10 @@ import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { SeerClient } from '../../src/seer/client';
 import { dataConverterFor } from '../../src/temporal/codec';
 import { startSeerRunWorkflow } from '../../src/temporal/runs';
+import { startBudgetShare } from '../../src/temporal/seer-budget-share';
 import { createSeerRunsWorker } from '../../src/temporal/worker';
+import { RequestBudget } from '../../src/seer/request-budget';
+import { eventually } from '../support/api';
 import { maxInAnyWindow, perSecond } from '../support/seer-rate';
 import {
   connectClient,
@@ -30,9 +33,8 @@ let client: Client;
 let closeClient: () => Promise<void>;
 
 /** A worker with the cap on, on a task queue of its own (the rate limit is per task queue). */
-async function startCappedWorker() {
+async function startCappedWorker(taskQueue = `test-cap-${randomUUID()}`) {
   const { address, namespace, bundlePath } = testServer();
-  const taskQueue = `test-cap-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address });
   const seer = new SeerClient({
     baseUrl: fake.url,
@@ -157,6 +159,37 @@ describe(`a cap of ${CAP} requests per second`, () => {
     } finally {
       fake.configure({ outage: 'none' });
       await worker.stop();
+    }
+  });
+});
+
+describe("each worker's share of the cap", () => {
+  it('is the cap divided by the worker processes polling the queue, kept when Temporal does not answer, and stops with its worker', async () => {
+    const taskQueue = `test-cap-${randomUUID()}`;
+    const workers = [await startCappedWorker(taskQueue)];
+    const connection = await NativeConnection.connect({ address: testServer().address });
+    const budget = new RequestBudget(CAP);
+    const share = startBudgetShare({
+      connection,
+      namespace: testServer().namespace,
+      taskQueue,
+      identity: 'a-third-worker@test',
+      maxRequestsPerSecond: CAP,
+      budget,
+      logger: testLogger,
+      refreshMs: 200,
+    });
+    try {
+      // The worker's pollers (identity pid@host) and this second identity, not polling yet.
+      await eventually(() => expect(share.workers()).toBe(2));
+      expect(budget.perSecond).toBeCloseTo(CAP / 2);
+      await connection.close();
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(share.workers()).toBe(2);
+      expect(budget.perSecond).toBeCloseTo(CAP / 2);
+    } finally {
+      await share.stop();
+      for (const worker of workers) await worker.stop();
     }
   });
 });
