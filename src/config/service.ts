@@ -57,6 +57,20 @@ const SERVICE_ENV = {
   SEER_RUN_MIRROR_ORGS: withDefault(OrgList, { kind: 'all' }, { emptyIsAValue: true }),
   SYNC_WAIT_TIMEOUT_MS: withDefault(intIn(1, 600_000), 10_000),
   SEER_RUN_HEAL_WINDOW: withDefault(Duration, 24 * 3_600_000),
+  // Requests to Seer per second across every worker (first attempts and retries); unset = no cap.
+  SEER_MAX_REQUESTS_PER_SECOND: optional(
+    z
+      .string()
+      .trim()
+      .regex(
+        /^\d+(\.\d+)?$|^\.\d+$/,
+        'expected a positive number of requests per second, like 50 or 2.5',
+      )
+      .transform(Number)
+      .pipe(
+        z.number().positive('expected a positive number of requests per second, like 50 or 2.5'),
+      ),
+  ),
   PORT: withDefault(Port, 8080),
   HOST: bindAddress(),
   SEER_RUNS_API_TOKENS: devCredential(ApiTokensJson, {
@@ -93,6 +107,8 @@ export const Config = envSchema(SERVICE_ENV).transform(({ production, values: e,
     url: e.SEER_URL.replace(/\/+$/, ''),
     sharedSecret: e.SEER_SHARED_SECRET,
     requestTimeoutMs: e.SEER_REQUEST_TIMEOUT_MS,
+    /** The cap on requests to Seer across every worker; undefined = none. */
+    maxRequestsPerSecond: e.SEER_MAX_REQUESTS_PER_SECOND,
   },
   mirrorOrgs: e.SEER_RUN_MIRROR_ORGS,
   syncWaitTimeoutMs: e.SYNC_WAIT_TIMEOUT_MS,
