@@ -15,10 +15,10 @@ export const BACKENDS = ['dev', 'cluster'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /**
- * SEER_MAX_REQUESTS_PER_SECOND on the main stack: well above what the bench asks of Seer (under
- * 100 runs/s at c=64 and at the overload level, one request each), even split between the API's
- * worker and the standalone one (500/s each), so the limiter is on but never binds: the mirror
- * rows measure its bookkeeping, not its waits.
+ * SEER_MAX_REQUESTS_PER_SECOND on the main stack: well above what the bench asks of Seer through
+ * workers (a request a mirror run, some 60/s at c=64 and at the overload level), even split
+ * between the API's worker and the standalone one (500/s each), so the limiter is on but never
+ * binds: the mirror rows measure its bookkeeping, not its waits.
  */
 export const LIMITER_CAP_PER_SECOND = 1_000;
 /** The variables the two stacks differ by; neither gets weights or an in-flight budget (defaults). */

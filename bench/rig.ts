@@ -2,7 +2,7 @@
 // (bench/backends.ts) with fairness and the Seer limiter on, its twin with both off
 // (mirror_fairness_off), the bench's own workers and clients, the API load pools and the log.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -126,6 +126,7 @@ export async function startRig(plan: Plan): Promise<Rig> {
       ...(plan.tracing ? { tracing: true } : {}),
       ...(profileDir ? { apiNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
     });
+    checkFairnessEnv(backend, 'on');
     let twin: TwinStack | null = null;
     if (plan.fairnessOff) {
       // After the main stack, not beside it: both would compile dist/ when a source is newer.
@@ -140,6 +141,7 @@ export async function startRig(plan: Plan): Promise<Rig> {
         fairness: false,
       });
       checkServersDifferByFairness(backend, twinBackend);
+      checkFairnessEnv(twinBackend, 'off');
       twinConnection = await Connection.connect(twinBackend.temporal.connectionOptions);
       twinApi = new ApiLoad(twinBackend.apiUrls, OVERLOAD_CONCURRENCY + 64);
       twin = {
@@ -216,5 +218,27 @@ function checkServersDifferByFairness(main: BenchBackend, twin: BenchBackend): v
       `the two dev servers must differ by ${FAIRNESS_FLAGS.join(', ')} alone: ` +
         `[${on.join(', ')}] vs [${off.join(', ')}]`,
     );
+  }
+}
+
+/**
+ * Every API and worker process of a stack must have started with FAIRNESS_ENV[setting] and no
+ * other fairness variable: read from /proc/<pid>/environ, what the process really got.
+ */
+function checkFairnessEnv(backend: BenchBackend, setting: 'on' | 'off'): void {
+  const expected: Record<string, string> = FAIRNESS_ENV[setting];
+  for (const pid of [...backend.processes.api.pids, ...backend.processes.worker.pids]) {
+    const environ = new Map(
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+    );
+    for (const name of FAIRNESS_VARIABLES) {
+      if (environ.get(name) !== expected[name]) {
+        throw new Error(
+          `process ${pid} of the fairness-${setting} stack started with ${name}=${environ.get(name) ?? '(unset)'}, expected ${expected[name] ?? '(unset)'}`,
+        );
+      }
+    }
   }
 }
