@@ -149,6 +149,7 @@ async function write(
     plan: {
       quick: plan.quick,
       tracing: plan.tracing,
+      fairness_aa: plan.fairnessAa,
       backend: backend.name,
       api_replicas: backend.apiUrls.length,
       seer_latency_ms: plan.seerLatencyMs,
@@ -158,7 +159,6 @@ async function write(
       runs_per_measurement: plan.runs,
       retried_once_runs: plan.retriedRuns,
       overload: { concurrency: OVERLOAD_CONCURRENCY, runs: plan.overloadRuns },
-      // What the two stacks' API and workers were started with (mirror_fairness_off: the twin).
       // Which path went when: mirror and mirror_fairness_off take turns at going first.
       order: Array.from({ length: plan.rounds }, (_, round) =>
         CONCURRENCIES.map((concurrency, ci) => ({
@@ -167,8 +167,9 @@ async function write(
           paths: measurementOrder(rig.paths, round + ci),
         })),
       ).flat(),
+      // What the two stacks' API and workers were started with (mirror_fairness_off: the twin).
       fairness_env: {
-        main: FAIRNESS_ENV.on,
+        main: FAIRNESS_ENV[plan.fairnessAa ? 'off' : 'on'],
         ...(rig.twin ? { mirror_fairness_off: FAIRNESS_ENV.off } : {}),
       },
     },
@@ -181,7 +182,7 @@ async function write(
 
   process.stdout.write(
     `\n${formatTable(rows, ratioList)}\n\n${formatCostTable(rows, retried)}\n\n` +
-      (fairness.length ? `${formatFairnessCost(fairness)}\n\n` : '') +
+      (fairness.length ? `${formatFairnessCost(fairness, plan.fairnessAa)}\n\n` : '') +
       `${formatOverload(counts, overloadRow!)}\n\n` +
       `${backend.name === 'cluster' ? 'cluster (PostgreSQL, 4 services, mTLS, 2 APIs + 2 workers)' : 'dev server'}, ` +
       `Seer latency ${plan.seerLatencyMs} ms, Temporal ${serverVersion}, ${cpus().length} cores; ` +
@@ -212,14 +213,18 @@ async function profile(rig: Rig, plan: Plan, loadavgStart: number[]): Promise<vo
   );
 }
 
-/** bench/results/<date>[-cluster][-quick][-tracing]<kind>.json: the dev server's keeps its name, the others sit beside it. */
+/** bench/results/<date>[-cluster][-quick][-tracing][-fairness-aa]<kind>.json: the dev server's keeps its name, the others sit beside it. */
 function resultsPath(rig: Rig, plan: Plan, kind: string): string {
   const date = new Date().toISOString().slice(0, 10);
   const resultsDir = join(ROOT, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const backend = rig.backend.name === 'dev' ? '' : `-${rig.backend.name}`;
   const tracing = plan.tracing ? '-tracing' : '';
-  return join(resultsDir, `${date}${backend}${plan.quick ? '-quick' : ''}${tracing}${kind}.json`);
+  const aa = plan.fairnessAa ? '-fairness-aa' : '';
+  return join(
+    resultsDir,
+    `${date}${backend}${plan.quick ? '-quick' : ''}${tracing}${aa}${kind}.json`,
+  );
 }
 
 function roundedLoadavg(): number[] {

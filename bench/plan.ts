@@ -74,6 +74,12 @@ export interface Plan extends Sizes {
    * in every round. The dev backend only (a second cluster would not fit two cores), not `--profile`.
    */
   fairnessOff: boolean;
+  /**
+   * `--fairness-aa`: the main stack with fairness and the limiter off too, so mirror and
+   * mirror_fairness_off differ by nothing but their stack: what the rig itself puts between the
+   * two rows, against which the 5% is read.
+   */
+  fairnessAa: boolean;
   seerLatencyMs: number;
 }
 
@@ -102,6 +108,9 @@ export function readPlan(argv: readonly string[], env: NodeJS.ProcessEnv): Plan 
   if (tracing && backend !== 'dev') throw new Error('--tracing runs on the dev backend only');
   const { FAKE_SEER_LATENCY_MS: seerLatencyMs } = orExit(() => parseEnv(BenchEnv, env));
   const fairnessOff = backend === 'dev' && !profile;
+  const fairnessAa = argv.includes('--fairness-aa');
+  if (fairnessAa && !fairnessOff)
+    throw new Error('--fairness-aa runs on the dev backend only, without --profile');
   return {
     ...(quick ? QUICK : FULL),
     backend,
@@ -109,6 +118,7 @@ export function readPlan(argv: readonly string[], env: NodeJS.ProcessEnv): Plan 
     profile,
     tracing,
     fairnessOff,
+    fairnessAa,
     seerLatencyMs,
   };
 }

@@ -357,8 +357,8 @@ export function formatCostTable(rows: ResultRow[], retried: ResultRow | null): s
 const signed = (n: number | null, unit: string) =>
   n === null ? '-' : `${n >= 0 ? '+' : ''}${n.toFixed(1)}${unit}`;
 
-/** mirror with fairness and the limiter on vs off, a line per concurrency. */
-export function formatFairnessCost(costs: FairnessCost[]): string {
+/** mirror with fairness and the limiter on vs off, a line per concurrency; `aa`: both were off. */
+export function formatFairnessCost(costs: FairnessCost[], aa = false): string {
   const rows = costs.map((c) => [
     String(c.concurrency),
     c.throughput_ratio === null ? '-' : `${c.throughput_ratio.toFixed(3)}x`,
@@ -370,7 +370,9 @@ export function formatFairnessCost(costs: FairnessCost[]): string {
     c.within_tolerance === null ? '-' : c.within_tolerance ? 'yes' : 'NO',
   ]);
   return [
-    `mirror with fairness and the Seer limiter on vs mirror_fairness_off (both off, its own dev server), same rounds; ` +
+    (aa
+      ? 'A/A run (--fairness-aa): mirror and mirror_fairness_off both with fairness and the Seer limiter off, each on its own stack (what the rig puts between the two rows); '
+      : 'mirror with fairness and the Seer limiter on vs mirror_fairness_off (both off, its own dev server), same rounds; ') +
       `within: runs/s and p50 each within ${FAIRNESS_TOLERANCE_PCT}%`,
     markdownTable(
       [

@@ -119,14 +119,17 @@ export async function startRig(plan: Plan): Promise<Rig> {
   const profileDir = plan.profile ? join(dir, 'api-profile') : null;
   if (profileDir) mkdirSync(profileDir);
   try {
+    // `--fairness-aa`: both stacks alike, fairness and the limiter off.
+    const mainSetting = plan.fairnessAa ? 'off' : 'on';
     backend = await startBackend(plan.backend, {
-      env: stackEnv(plan.seerLatencyMs, 'on'),
+      env: stackEnv(plan.seerLatencyMs, mainSetting),
+      ...(plan.fairnessAa ? { fairness: false } : {}),
       dir,
       onLine: (name, line) => log.write(`[${name}] ${line}\n`),
       ...(plan.tracing ? { tracing: true } : {}),
       ...(profileDir ? { apiNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
     });
-    checkFairnessEnv(backend, 'on');
+    checkFairnessEnv(backend, mainSetting);
     let twin: TwinStack | null = null;
     if (plan.fairnessOff) {
       // After the main stack, not beside it: both would compile dist/ when a source is newer.
@@ -140,7 +143,7 @@ export async function startRig(plan: Plan): Promise<Rig> {
         ...(plan.tracing ? { tracing: true } : {}),
         fairness: false,
       });
-      checkServersDifferByFairness(backend, twinBackend);
+      checkServersDifferByFairness(backend, twinBackend, mainSetting);
       checkFairnessEnv(twinBackend, 'off');
       twinConnection = await Connection.connect(twinBackend.temporal.connectionOptions);
       twinApi = new ApiLoad(twinBackend.apiUrls, OVERLOAD_CONCURRENCY + 64);
@@ -206,17 +209,22 @@ export async function startRig(plan: Plan): Promise<Rig> {
 /**
  * The two dev servers must differ by fairness alone, or mirror_fairness_off compares more than
  * fairness and the limiter: the main one with FAIRNESS_FLAGS (startStack's default), the twin
- * without them, every other dynamic setting alike.
+ * without them, every other dynamic setting alike; with `--fairness-aa`, by nothing.
  */
-function checkServersDifferByFairness(main: BenchBackend, twin: BenchBackend): void {
+function checkServersDifferByFairness(
+  main: BenchBackend,
+  twin: BenchBackend,
+  mainSetting: 'on' | 'off',
+): void {
   const on = dynamicConfigOf(main.processes.temporal.pids[0]!);
   const off = dynamicConfigOf(twin.processes.temporal.pids[0]!);
   const rest = on.filter((flag) => !FAIRNESS_FLAGS.includes(flag));
   const alike = rest.length === off.length && rest.every((flag) => off.includes(flag));
-  if (!alike || !FAIRNESS_FLAGS.every((flag) => on.includes(flag))) {
+  const mainHas = FAIRNESS_FLAGS.every((flag) => on.includes(flag));
+  const differBy = mainSetting === 'on' ? FAIRNESS_FLAGS.join(', ') : 'nothing';
+  if (!alike || mainHas !== (mainSetting === 'on')) {
     throw new Error(
-      `the two dev servers must differ by ${FAIRNESS_FLAGS.join(', ')} alone: ` +
-        `[${on.join(', ')}] vs [${off.join(', ')}]`,
+      `the two dev servers must differ by ${differBy}: [${on.join(', ')}] vs [${off.join(', ')}]`,
     );
   }
 }

@@ -1,7 +1,7 @@
 // What the bench reports of fairness and the Seer limiter (bench/report.ts, bench/plan.ts): the
 // mirror rows with both on against mirror_fairness_off, judged within 5%, and the order of the
 // measurements that keeps the two rows side by side in every round.
-import { measurementOrder } from '../../bench/plan';
+import { measurementOrder, readPlan } from '../../bench/plan';
 import type { PathName } from '../../bench/paths';
 import { fairnessCost, formatFairnessCost, ratios, type ResultRow } from '../../bench/report';
 
@@ -117,6 +117,13 @@ describe('mirror with fairness and the limiter on against both off', () => {
     expect(fairnessCost(rows.filter((r) => r.path !== 'mirror_fairness_off'))).toEqual([]);
   });
 
+  it('says when both rows had both off (an A/A run)', () => {
+    expect(formatFairnessCost(fairnessCost(rows), true)).toMatch(/^A\/A run \(--fairness-aa\)/);
+    expect(formatFairnessCost(fairnessCost(rows))).toMatch(
+      /^mirror with fairness and the Seer limiter on/,
+    );
+  });
+
   it('prints a line per concurrency with the verdict', () => {
     expect(formatFairnessCost(fairnessCost(rows)).split('\n').slice(1)).toEqual([
       '| c  | on/off runs/s | runs/s % | on-off p50 ms | p50 % | on-off p99 ms |  p99 % | within |',
@@ -156,5 +163,20 @@ describe('the order of a round', () => {
     const four: PathName[] = ['direct', 'mirror', 'engine_floor', 'naive'];
     expect(measurementOrder(four, 2)).toEqual(['engine_floor', 'naive', 'direct', 'mirror']);
     expect(measurementOrder(four, 5)).toEqual(['mirror', 'engine_floor', 'naive', 'direct']);
+  });
+});
+
+describe('which runs have the fairness-off rows', () => {
+  it('measures them on the dev server, not on the cluster nor under --profile', () => {
+    expect(readPlan(['--quick'], {})).toMatchObject({ fairnessOff: true, fairnessAa: false });
+    expect(readPlan(['--backend', 'cluster'], {})).toMatchObject({ fairnessOff: false });
+    expect(readPlan(['--profile'], {})).toMatchObject({ fairnessOff: false });
+  });
+
+  it('refuses an A/A run where there is no twin stack', () => {
+    expect(readPlan(['--fairness-aa'], {})).toMatchObject({ fairnessOff: true, fairnessAa: true });
+    expect(() => readPlan(['--fairness-aa', '--backend=cluster'], {})).toThrow(
+      '--fairness-aa runs on the dev backend only, without --profile',
+    );
   });
 });
