@@ -7,6 +7,7 @@ import { SeerClient } from '../seer/client';
 import { connectRunGateway } from '../temporal/client/connect';
 import { temporalConnectConfig } from '../temporal/connection';
 import { startEmbeddedWorker } from '../temporal/embedded-worker';
+import { seerCapOf } from '../temporal/worker';
 import { startTracing } from '../tracing/tracing';
 import { buildApp } from './app';
 import { startServer } from './server';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
         shutdownGraceMs: config.worker.shutdownGraceMs,
         bundlePath: process.env.WORKFLOW_BUNDLE_PATH,
         seer,
+        seerCap: seerCapOf(config),
         logger,
         tracing,
       })
