@@ -1,15 +1,23 @@
 // The two servers a bench runs on, as one shape: the dev stack (`startStack`, as `npm start` runs
-// it) and the production-shaped cluster (`startCluster`: PostgreSQL, four services, mTLS, 2+2).
+// it) and the production-shaped cluster (`startCluster`: PostgreSQL, four services, mTLS, 2+2);
+// and the dev stack's twin on a dev server without fairness, for mirror_fairness_off.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { parse } from 'yaml';
 import { startCluster } from '../src/cluster/cluster';
-import type { Config } from '../src/config';
+import { loadConfig, type Config } from '../src/config';
 import { startStack } from '../src/stack/stack';
 import { temporalConnectConfig } from '../src/temporal/connection';
-import { freePort, LATENCY_FLAGS } from '../src/temporal/dev-server';
+import {
+  FAIRNESS_FLAGS,
+  freePort,
+  LATENCY_FLAGS,
+  startDevServer,
+  type DevServer,
+} from '../src/temporal/dev-server';
 import type { MeasuredProcesses } from './measure';
 import type { BackendName } from './plan';
 
@@ -43,9 +51,41 @@ export interface BackendOptions {
   apiNodeArgs?: string[];
   /** The dev stack with its Jaeger, every span exported (`--tracing`). */
   tracing?: boolean;
+  /**
+   * false: the dev stack on a dev server without FAIRNESS_FLAGS (mirror_fairness_off).
+   * Default true, the server `npm start` runs. The dev backend only.
+   */
+  fairness?: boolean;
 }
 
-function pidOf(handle: { pid: number | undefined } | undefined, name: string): number {
+/** The `--dynamic-config-value` settings a server process was started with, from its command line. */
+export function dynamicConfigOf(pid: number): string[] {
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  return args.flatMap((arg, i) => (args[i - 1] === '--dynamic-config-value' ? [arg] : []));
+}
+
+/**
+ * startStack starts its dev server with fairness, as `npm start` does: the twin stack's server
+ * is started here through the same startDevServer, with the stack's namespace, retention and
+ * storage, and handed to startStack as an existing server.
+ */
+async function devServerWithoutFairness(options: BackendOptions): Promise<DevServer> {
+  const config = loadConfig(options.env);
+  const cliPath = execFileSync('bash', [join(ROOT, 'scripts/temporal-cli.sh')], {
+    encoding: 'utf8',
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+  return startDevServer({
+    cliPath,
+    namespace: config.temporal.namespace,
+    retentionMs: config.temporal.retentionMs,
+    onLine: (line) => options.onLine('temporal', line),
+    fairness: false,
+  });
+}
+
+function pidOf(handle: { pid?: number | undefined } | undefined, name: string): number {
   if (handle?.pid === undefined) throw new Error(`the stack has no ${name} process`);
   return handle.pid;
 }
@@ -57,23 +97,35 @@ async function devBackend(options: BackendOptions): Promise<BenchBackend> {
     freePort(),
     freePort(),
   ]);
+  const ownServer = options.fairness === false ? await devServerWithoutFairness(options) : null;
   const stack = await startStack({
     env: { ...options.env, PORT: String(api), WORKER_METRICS_PORT: String(workerMetrics) },
     dataDir: options.dir,
     storage: 'memory',
     ports: { temporal, ui: null, fakeSeer, codec: null },
+    ...(ownServer ? { temporalAddress: ownServer.address } : {}),
     onLine: options.onLine,
     // The image's build, run by plain node as the image runs it (the cluster's is compiled too).
     build: 'compiled',
     ...(options.apiNodeArgs ? { nodeArgs: { api: options.apiNodeArgs } } : {}),
     ...(options.tracing ? { tracing: { uiPort: 0 } } : {}),
+  }).catch(async (err: unknown) => {
+    await ownServer?.stop();
+    throw err;
   });
-  if (stack.temporalMetricsUrl === null) {
+  const stop = async () => {
     await stack.stop();
+    await ownServer?.stop();
+  };
+  const metricsUrl = ownServer?.metricsUrl ?? stack.temporalMetricsUrl;
+  if (metricsUrl === null) {
+    await stop();
     throw new Error('the dev stack reported no metrics URL for its Temporal server');
   }
-  const pid = (name: 'temporal' | 'api' | 'worker' | 'fake-seer') =>
-    pidOf(stack.processes[name], name);
+  const pid = (name: 'api' | 'worker' | 'fake-seer') => pidOf(stack.processes[name], name);
+  const temporalPid = ownServer
+    ? pidOf(ownServer.process, 'temporal')
+    : pidOf(stack.processes.temporal, 'temporal');
   return {
     name: 'dev',
     config: stack.config,
@@ -83,36 +135,38 @@ async function devBackend(options: BackendOptions): Promise<BenchBackend> {
       TEMPORAL_NAMESPACE: stack.config.temporal.namespace,
     }),
     seerUrl: stack.seerUrl,
-    metricsUrls: [stack.temporalMetricsUrl],
+    metricsUrls: [metricsUrl],
     processes: {
-      temporal: { pids: [pid('temporal')] },
+      temporal: { pids: [temporalPid] },
       api: { pids: [pid('api')] },
       worker: { pids: [pid('worker')] },
       seer: { pids: [pid('fake-seer')] },
       bench: { pids: [process.pid] },
     },
     server: {
-      cli: stack.temporalCliVersion,
-      flags: LATENCY_FLAGS,
+      cli: ownServer?.version ?? stack.temporalCliVersion,
+      flags: ownServer ? LATENCY_FLAGS : [...LATENCY_FLAGS, ...FAIRNESS_FLAGS],
+      dynamic_config: dynamicConfigOf(temporalPid),
       storage: 'SQLite in memory',
       payload_encryption: true,
       build: 'compiled (dist/, plain node)',
       tracing: stack.jaegerUrl === null ? 'off' : 'on (OTLP/HTTP to Jaeger, every span)',
     },
-    stop: () => stack.stop(),
+    stop,
   };
 }
 
 /**
- * The dev server's flags (LATENCY_FLAGS) must hold on the cluster too, or the two tables compare
- * different servers: the cluster reads them from its dynamic config file, checked here.
+ * The dev server's flags (LATENCY_FLAGS, FAIRNESS_FLAGS) must hold on the cluster too, or the two
+ * tables compare different servers: the cluster reads them from its dynamic config file, checked here.
  */
 function checkClusterFlags(): string[] {
+  const flags = [...LATENCY_FLAGS, ...FAIRNESS_FLAGS];
   const dynamic = parse(readFileSync(join(ROOT, CLUSTER_DYNAMIC_CONFIG), 'utf8')) as Record<
     string,
     Array<{ value: unknown; constraints?: unknown }> | undefined
   >;
-  for (const flag of LATENCY_FLAGS) {
+  for (const flag of flags) {
     const [key, value] = flag.split('=') as [string, string];
     const set = dynamic[key]?.some((v) => v.constraints === undefined && String(v.value) === value);
     if (!set) {
@@ -121,7 +175,7 @@ function checkClusterFlags(): string[] {
       );
     }
   }
-  return LATENCY_FLAGS;
+  return flags;
 }
 
 async function clusterBackend(options: BackendOptions): Promise<BenchBackend> {

@@ -8,9 +8,10 @@ import { formatProfile, profileApi } from './api-profile';
 import { closedLoop } from './load';
 import { describe, measure } from './measure';
 import { overload, type OverloadCounts } from './overload';
-import { PATHS } from './paths';
 import {
   CONCURRENCIES,
+  FAIRNESS_ENV,
+  measurementOrder,
   OVERLOAD_CONCURRENCY,
   readPlan,
   WARMUP_CONCURRENCY,
@@ -19,7 +20,9 @@ import {
 import { progress } from './progress';
 import {
   aggregate,
+  fairnessCost,
   formatCostTable,
+  formatFairnessCost,
   formatOverload,
   formatTable,
   ratios,
@@ -50,27 +53,30 @@ async function main(): Promise<void> {
 
 async function warmUp(rig: Rig, plan: Plan): Promise<void> {
   progress(`warming up (${plan.warmupRuns} runs per path)`);
-  for (const path of PATHS) {
+  for (const path of rig.paths) {
     const warm = await closedLoop(
       WARMUP_CONCURRENCY,
       plan.warmupRuns,
-      rig.runners[path],
+      rig.lane(path).run,
       rig.nextSeq,
     );
     if (warm.errors) progress(`  warm-up ${path}: ${warm.errors} errors`);
   }
 }
 
-/** Every concurrency for every path, each round; the order of the paths turns each time. */
+/**
+ * Every concurrency for every path, each round; the order of the paths turns each time, with
+ * mirror_fairness_off next to mirror (measurementOrder).
+ */
 async function rounds(rig: Rig, plan: Plan): Promise<RoundFigure[]> {
   const figures: RoundFigure[] = [];
   for (let round = 0; round < plan.rounds; round += 1) {
     for (const [ci, concurrency] of CONCURRENCIES.entries()) {
-      // The order of the paths turns with each measurement, so drift hits them all alike.
-      for (const path of rotate(PATHS, round + ci)) {
+      for (const path of measurementOrder(rig.paths, round + ci)) {
         await sleep(plan.settleMs);
-        const figure = await measure(rig.gauges, path, concurrency, () =>
-          closedLoop(concurrency, plan.runs[concurrency], rig.runners[path], rig.nextSeq),
+        const { run, gauges } = rig.lane(path);
+        const figure = await measure(gauges, path, concurrency, () =>
+          closedLoop(concurrency, plan.runs[concurrency], run, rig.nextSeq),
         );
         figures.push(figure);
         progress(`round ${round + 1}/${plan.rounds} c=${concurrency} ${path}: ${describe(figure)}`);
@@ -128,16 +134,22 @@ async function write(
   const { backend } = rig;
   const rows = aggregate(figures);
   const ratioList = ratios(rows);
+  const fairness = fairnessCost(rows);
   const [overloadRow] = aggregate([overloadFigure]);
   const jsonPath = resultsPath(rig, plan, '');
   const serverVersion = await rig.engine.serverVersion();
   await writeJson(jsonPath, {
     backend: backend.name,
     machine: { ...machine(), loadavg_start: loadavgStart, loadavg_end: roundedLoadavg() },
-    server: { version: serverVersion, ...backend.server },
+    server: {
+      version: serverVersion,
+      ...backend.server,
+      ...(rig.twin ? { fairness_off_twin: rig.twin.backend.server } : {}),
+    },
     plan: {
       quick: plan.quick,
       tracing: plan.tracing,
+      fairness_aa: plan.fairnessAa,
       backend: backend.name,
       api_replicas: backend.apiUrls.length,
       seer_latency_ms: plan.seerLatencyMs,
@@ -147,15 +159,30 @@ async function write(
       runs_per_measurement: plan.runs,
       retried_once_runs: plan.retriedRuns,
       overload: { concurrency: OVERLOAD_CONCURRENCY, runs: plan.overloadRuns },
+      // Which path went when: mirror and mirror_fairness_off take turns at going first.
+      order: Array.from({ length: plan.rounds }, (_, round) =>
+        CONCURRENCIES.map((concurrency, ci) => ({
+          round: round + 1,
+          concurrency,
+          paths: measurementOrder(rig.paths, round + ci),
+        })),
+      ).flat(),
+      // What the two stacks' API and workers were started with (mirror_fairness_off: the twin).
+      fairness_env: {
+        main: FAIRNESS_ENV[plan.fairnessAa ? 'off' : 'on'],
+        ...(rig.twin ? { mirror_fairness_off: FAIRNESS_ENV.off } : {}),
+      },
     },
     results: [...rows, overloadRow!].map((row) => ({ backend: backend.name, ...row })),
     ratios: ratioList,
+    mirror_vs_fairness_off: fairness,
     mirror_retried_once: { backend: backend.name, ...retried },
     overload: counts,
   });
 
   process.stdout.write(
     `\n${formatTable(rows, ratioList)}\n\n${formatCostTable(rows, retried)}\n\n` +
+      (fairness.length ? `${formatFairnessCost(fairness, plan.fairnessAa)}\n\n` : '') +
       `${formatOverload(counts, overloadRow!)}\n\n` +
       `${backend.name === 'cluster' ? 'cluster (PostgreSQL, 4 services, mTLS, 2 APIs + 2 workers)' : 'dev server'}, ` +
       `Seer latency ${plan.seerLatencyMs} ms, Temporal ${serverVersion}, ${cpus().length} cores; ` +
@@ -186,14 +213,18 @@ async function profile(rig: Rig, plan: Plan, loadavgStart: number[]): Promise<vo
   );
 }
 
-/** bench/results/<date>[-cluster][-quick][-tracing]<kind>.json: the dev server's keeps its name, the others sit beside it. */
+/** bench/results/<date>[-cluster][-quick][-tracing][-fairness-aa]<kind>.json: the dev server's keeps its name, the others sit beside it. */
 function resultsPath(rig: Rig, plan: Plan, kind: string): string {
   const date = new Date().toISOString().slice(0, 10);
   const resultsDir = join(ROOT, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const backend = rig.backend.name === 'dev' ? '' : `-${rig.backend.name}`;
   const tracing = plan.tracing ? '-tracing' : '';
-  return join(resultsDir, `${date}${backend}${plan.quick ? '-quick' : ''}${tracing}${kind}.json`);
+  const aa = plan.fairnessAa ? '-fairness-aa' : '';
+  return join(
+    resultsDir,
+    `${date}${backend}${plan.quick ? '-quick' : ''}${tracing}${aa}${kind}.json`,
+  );
 }
 
 function roundedLoadavg(): number[] {
@@ -208,11 +239,6 @@ function machine() {
     os: `${type()} ${release()}`,
     node: process.version,
   };
-}
-
-function rotate<T>(items: readonly T[], by: number): T[] {
-  const n = by % items.length;
-  return [...items.slice(n), ...items.slice(0, n)];
 }
 
 main().then(

@@ -5,7 +5,7 @@ import { cpus } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { sampleHistories } from './histories';
 import { median, percentile, type LoadResult } from './load';
-import type { PathName } from './paths';
+import { API_PATHS, type PathName } from './paths';
 import { openWindow, type ProcessGroup } from './proc-stats';
 import type { RoundFigure } from './report';
 import { actionDelta, type ServerActions } from './server-actions';
@@ -54,7 +54,7 @@ export async function measure(
   const actions = actionDelta(actionsBefore, await gauges.actions.settled());
   const histories = await sampleHistories(gauges.historyClient, load.workflowIds);
   // engine_floor and naive have no API: client and worker are the bench process itself.
-  const viaApi = path === 'direct' || path === 'mirror';
+  const viaApi = API_PATHS.has(path);
   const cpu = (group: Group) => cost.cpuPct[group] ?? null;
   const rss = (group: Group) => cost.peakRssMb[group] ?? null;
   const succeeded = load.latenciesMs.length;

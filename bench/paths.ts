@@ -1,5 +1,6 @@
-// The four ways the bench creates a run: direct (API → Seer), mirror (API → workflow → Seer, as
-// shipped), engine_floor (least a durable run costs here) and naive (the textbook workflow).
+// The ways the bench creates a run: direct (API → Seer), mirror (API → workflow → Seer, as
+// shipped, fairness and the Seer limiter on), mirror_fairness_off (the same on a twin stack with
+// both off), engine_floor (least a durable run costs here) and naive (the textbook workflow).
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import {
@@ -15,8 +16,14 @@ import { createBenchActivities } from './activities';
 import type { RunOnce } from './load';
 import type { engineFloor, naiveSeerRun } from './workflows';
 
-export const PATHS = ['direct', 'mirror', 'engine_floor', 'naive'] as const;
+export const PATHS = ['direct', 'mirror', 'mirror_fairness_off', 'engine_floor', 'naive'] as const;
 export type PathName = (typeof PATHS)[number];
+/** The paths whose runs go through an API (the others: the bench's own client and worker). */
+export const API_PATHS: ReadonlySet<PathName> = new Set([
+  'direct',
+  'mirror',
+  'mirror_fairness_off',
+]);
 
 /** SEER_RUN_MIRROR_ORGS=1: organization 1 takes the mirror path, 2 the direct path. */
 export const MIRROR_ORG = 1;
@@ -163,17 +170,25 @@ export class BenchEngine {
   }
 }
 
-/** One run of each path; `prefix` keeps ids and keys apart from any earlier bench. */
+/** mirror_fairness_off only when the rig has the twin stack (the dev backend, not `--profile`). */
+export type PathRunners = Record<Exclude<PathName, 'mirror_fairness_off'>, RunOnce> &
+  Partial<Record<'mirror_fairness_off', RunOnce>>;
+
+/**
+ * One run of each path; `prefix` keeps ids and keys apart from any earlier bench. `offApi` is the
+ * twin stack's API (fairness and the limiter off); without it there is no mirror_fairness_off.
+ */
 export function pathRunners(
   api: ApiLoad,
+  offApi: ApiLoad | null,
   engine: BenchEngine,
   prefix: string,
   seerLatencyMs: number,
-): Record<PathName, RunOnce> {
+): PathRunners {
   const viaApi =
-    (org: number, expected: number): RunOnce =>
+    (org: number, expected: number, through = api): RunOnce =>
     async (seq) => {
-      const answer = await api.post(org, `${prefix}-${seq}`);
+      const answer = await through.post(org, `${prefix}-${seq}`);
       if (answer.status !== expected) return { ok: false, error: answerKind(answer) };
       // A mirrored run's workflow id is the run UUID the API answers (null on the direct path).
       const runUuid = answer.body.run_uuid;
@@ -182,6 +197,7 @@ export function pathRunners(
   return {
     direct: viaApi(DIRECT_ORG, 200),
     mirror: viaApi(MIRROR_ORG, 201),
+    ...(offApi ? { mirror_fairness_off: viaApi(MIRROR_ORG, 201, offApi) } : {}),
     engine_floor: async (seq) => {
       const workflowId = `${prefix}-floor-${seq}`;
       const handle = await engine.floorClient.workflow.start<typeof engineFloor>('engineFloor', {

@@ -1,7 +1,7 @@
 // Turns the rounds into the figures the bench reports: the median of the rounds per path and
-// concurrency, mirror's ratios to the other paths, the printed table and the JSON rows.
+// concurrency, mirror's ratios to the other paths (and what fairness and the limiter cost it),
+// the printed tables and the JSON rows.
 import { writeFileSync } from 'node:fs';
-import { format, resolveConfig } from 'prettier';
 import { median } from './load';
 import type { OverloadCounts } from './overload';
 import type { PathName } from './paths';
@@ -77,8 +77,31 @@ export interface Ratio {
   throughput_ratio: number | null;
   /** mirror's p50 minus the other path's, in ms. */
   p50_diff_ms: number | null;
+  /** mirror's p99 minus the other path's, in ms. */
+  p99_diff_ms: number | null;
 }
 
+/** The issue's bound: mirror with fairness and the limiter on within 5% of the rows with both off. */
+export const FAIRNESS_TOLERANCE_PCT = 5;
+
+/** mirror (fairness and the limiter on) against mirror_fairness_off (both off), at one concurrency. */
+export interface FairnessCost {
+  concurrency: number;
+  /** on's runs/s ÷ off's. */
+  throughput_ratio: number | null;
+  /** on's runs/s relative to off's, in % (−3.0 = 3% fewer runs/s with both on). */
+  throughput_diff_pct: number | null;
+  p50_diff_ms: number | null;
+  /** on's p50 relative to off's, in % (+3.0 = 3% slower with both on). */
+  p50_diff_pct: number | null;
+  p99_diff_ms: number | null;
+  p99_diff_pct: number | null;
+  /**
+   * Throughput and p50 each within FAIRNESS_TOLERANCE_PCT of off's, either way (a larger gain is
+   * noise too). p99 is shown, not judged: at c=1 it is one of the slowest few runs of a round.
+   */
+  within_tolerance: boolean | null;
+}
 const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
@@ -173,8 +196,47 @@ export function ratios(rows: ResultRow[]): Ratio[] {
           mirror.p50_ms === null || other.p50_ms === null
             ? null
             : round1(mirror.p50_ms - other.p50_ms),
+        p99_diff_ms:
+          mirror.p99_ms === null || other.p99_ms === null
+            ? null
+            : round1(mirror.p99_ms - other.p99_ms),
       });
     }
+  }
+  return out;
+}
+
+/** `on` relative to `off`, in % to one decimal; null when either is missing or off is 0. */
+function diffPct(on: number | null, off: number | null): number | null {
+  if (on === null || off === null || off === 0) return null;
+  return round1(((on - off) / off) * 100);
+}
+
+/** Per concurrency measured on both stacks: what fairness and the limiter cost the mirror path. */
+export function fairnessCost(rows: ResultRow[]): FairnessCost[] {
+  const out: FairnessCost[] = [];
+  for (const on of rows.filter((r) => r.path === 'mirror')) {
+    const off = rows.find(
+      (r) => r.path === 'mirror_fairness_off' && r.concurrency === on.concurrency,
+    );
+    if (!off) continue;
+    const throughputPct = diffPct(on.throughput, off.throughput);
+    const p50Pct = diffPct(on.p50_ms, off.p50_ms);
+    const within = (pct: number | null) => pct !== null && Math.abs(pct) <= FAIRNESS_TOLERANCE_PCT;
+    out.push({
+      concurrency: on.concurrency,
+      throughput_ratio:
+        off.throughput > 0 ? Math.round((on.throughput / off.throughput) * 1000) / 1000 : null,
+      throughput_diff_pct: throughputPct,
+      p50_diff_ms:
+        on.p50_ms === null || off.p50_ms === null ? null : round1(on.p50_ms - off.p50_ms),
+      p50_diff_pct: p50Pct,
+      p99_diff_ms:
+        on.p99_ms === null || off.p99_ms === null ? null : round1(on.p99_ms - off.p99_ms),
+      p99_diff_pct: diffPct(on.p99_ms, off.p99_ms),
+      within_tolerance:
+        throughputPct === null || p50Pct === null ? null : within(throughputPct) && within(p50Pct),
+    });
   }
   return out;
 }
@@ -292,6 +354,43 @@ export function formatCostTable(rows: ResultRow[], retried: ResultRow | null): s
   ].join('\n');
 }
 
+const signed = (n: number | null, unit: string) =>
+  n === null ? '-' : `${n >= 0 ? '+' : ''}${n.toFixed(1)}${unit}`;
+
+/** mirror with fairness and the limiter on vs off, a line per concurrency; `aa`: both were off. */
+export function formatFairnessCost(costs: FairnessCost[], aa = false): string {
+  const rows = costs.map((c) => [
+    String(c.concurrency),
+    c.throughput_ratio === null ? '-' : `${c.throughput_ratio.toFixed(3)}x`,
+    signed(c.throughput_diff_pct, '%'),
+    signed(c.p50_diff_ms, ''),
+    signed(c.p50_diff_pct, '%'),
+    signed(c.p99_diff_ms, ''),
+    signed(c.p99_diff_pct, '%'),
+    c.within_tolerance === null ? '-' : c.within_tolerance ? 'yes' : 'NO',
+  ]);
+  return [
+    (aa
+      ? 'A/A run (--fairness-aa): mirror and mirror_fairness_off both with fairness and the Seer limiter off, each on its own stack (what the rig puts between the two rows); '
+      : 'mirror with fairness and the Seer limiter on vs mirror_fairness_off (both off, its own dev server), same rounds; ') +
+      `within: runs/s and p50 each within ${FAIRNESS_TOLERANCE_PCT}%`,
+    markdownTable(
+      [
+        'c',
+        'on/off runs/s',
+        'runs/s %',
+        'on-off p50 ms',
+        'p50 %',
+        'on-off p99 ms',
+        'p99 %',
+        'within',
+      ],
+      rows,
+      1,
+    ),
+  ].join('\n');
+}
+
 export function formatOverload(c: OverloadCounts, row: ResultRow): string {
   return (
     `overload, mirror at c=${c.concurrency}: ${c.requested} runs, first answers ` +
@@ -304,6 +403,9 @@ export function formatOverload(c: OverloadCounts, row: ResultRow): string {
 
 /** Written as the project's Prettier would format it, so the committed file stays clean. */
 export async function writeJson(path: string, document: unknown): Promise<void> {
+  // Loaded here, not at the top: Prettier's CommonJS entry cannot load under jest, which the
+  // unit tests of this module's figures run in.
+  const { format, resolveConfig } = await import('prettier');
   const options = (await resolveConfig(path)) ?? {};
   writeFileSync(path, await format(JSON.stringify(document), { ...options, parser: 'json' }));
 }
