@@ -2,7 +2,10 @@
 // number, so runs that failed together do not retry Seer together, and the workflow (which may not
 // use Math.random) computes the same value on every replay. Pure: no Node imports.
 
-/** A retry delay moves by at most this share of itself (backoff: shorter; Retry-After: longer). */
+/**
+ * A retry delay moves by at most this share of itself: longer (Seer's Retry-After, and the policy's
+ * backoff below its 60 s cap), or shorter (the backoff at the cap), so 1 s and 60 s stay the bounds.
+ */
 export const JITTER_FRACTION = 0.2;
 
 /**

@@ -43,7 +43,12 @@ export function retryDelayMs(
   if (bounded !== undefined) {
     return Math.min(MAX_RETRY_DELAY_MS, Math.ceil(bounded * (1 + JITTER_FRACTION * u)));
   }
-  return Math.round(backoffMs(requestNumber) * (1 - JITTER_FRACTION * u));
+  // Below the cap the policy's delay grows (its 1 s start stays the least, spec §4); at the cap it
+  // shrinks (60 s stays the most apart): runs that failed together, even for long, spread apart.
+  const backoff = backoffMs(requestNumber);
+  return backoff < MAX_RETRY_DELAY_MS
+    ? Math.min(MAX_RETRY_DELAY_MS, Math.round(backoff * (1 + JITTER_FRACTION * u)))
+    : Math.round(backoff * (1 - JITTER_FRACTION * u));
 }
 
 /** The policy's delay after the `requestNumber`-th request, without jitter. */

@@ -48,7 +48,7 @@ async function redrive(...argv: string[]): Promise<{ code: number; lines: string
 const newOrg = () => randomInt(1_000_000, 2_000_000_000);
 
 /**
- * A run whose heal window (700 ms unless given: the first backoff is 0.8–1 s with jitter) ends
+ * A run whose heal window (700 ms unless given: the first backoff is 1–1.2 s with jitter) ends
  * after one answer (1.5 s: two): `faults` decide what those answers are.
  */
 async function runToFailure(

@@ -38,15 +38,27 @@ describe('jitterUnit', () => {
 });
 
 describe('retryDelayMs with jitter', () => {
-  it("shortens the policy's backoff by at most a fifth, never above it or the 60 s cap", () => {
+  it("lengthens the policy's backoff below the 60 s cap by at most a fifth (1 s stays the least)", () => {
     for (const run of runs.slice(0, 200)) {
-      for (const n of [1, 2, 3, 6, 7, 20]) {
+      for (const n of [1, 2, 3, 6]) {
         const delay = retryDelayMs(run, n, undefined);
-        expect(delay).toBeLessThanOrEqual(backoffMs(n));
-        expect(delay).toBeGreaterThanOrEqual(backoffMs(n) * (1 - JITTER_FRACTION));
-        expect(delay).toBeLessThanOrEqual(60_000);
+        expect(delay).toBeGreaterThanOrEqual(backoffMs(n));
+        expect(delay).toBeLessThanOrEqual(backoffMs(n) * (1 + JITTER_FRACTION));
       }
     }
+    expect(Math.min(...runs.map((run) => retryDelayMs(run, 1, undefined)))).toBeGreaterThanOrEqual(
+      1_000,
+    );
+  });
+
+  it('shortens the backoff at the cap by at most a fifth: 60 s stays the most, runs spread apart', () => {
+    const atCap = runs.slice(0, 200).map((run) => retryDelayMs(run, 20, undefined));
+    for (const delay of atCap) {
+      expect(delay).toBeLessThanOrEqual(60_000);
+      expect(delay).toBeGreaterThanOrEqual(60_000 * (1 - JITTER_FRACTION));
+    }
+    // 200 runs that failed together retry over more than 10 s, not in the same second.
+    expect(Math.max(...atCap) - Math.min(...atCap)).toBeGreaterThan(10_000);
   });
 
   it('keeps a Retry-After as a minimum: up to a fifth longer, never above 60 s', () => {

@@ -207,7 +207,8 @@ describe('the next delay (seer-runs.md §4)', () => {
   });
 
   // Each delay carries the run's jitter: a Retry-After is a minimum (up to a fifth longer, at most
-  // 60 s), the policy's backoff a maximum (up to a fifth shorter).
+  // 60 s); the policy's backoff a minimum below its cap (up to a fifth longer), at the cap a maximum
+  // (up to a fifth shorter).
   it.each<[string, SeerOutcome, number, number, number]>([
     ['Retry-After: 0 counts as 1 s (no tight loop)', unavailable(0), 1, 1_000, 1_200],
     ['a Retry-After below 1 s counts as 1 s', unavailable(200), 2, 1_000, 1_200],
@@ -221,11 +222,11 @@ describe('the next delay (seer-runs.md §4)', () => {
     ],
     ['Retry-After: 5 is honoured on a retry', unavailable(5_000), 4, 5_000, 6_000],
     [
-      "no Retry-After after the 3rd request: the policy's 4 s, shortened",
+      "no Retry-After after the 3rd request: the policy's 4 s, lengthened",
       unavailable(),
       3,
-      3_200,
       4_000,
+      4_800,
     ],
     ['no Retry-After after the 10th request: at most 60 s', unavailable(), 10, 48_000, 60_000],
   ])('%s', async (_case, outcome, temporalAttempt, min, max) => {
