@@ -54,7 +54,7 @@ describe('GET /__control/histogram', () => {
     );
   const histogram = async (query: string) => {
     const response = await request(`${seer.url}/__control/histogram${query}`);
-    return { status: response.statusCode, body: (await response.body.json()) as unknown };
+    return { status: response.statusCode, body: await response.body.json() };
   };
 
   it('counts every request the fake received since `from`, refused ones included', async () => {
