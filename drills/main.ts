@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { startDrillCluster, type DrillCluster } from './cluster';
-import { CLUSTER_DRILLS } from './cluster-drills';
+import { CLUSTER_DRILLS, CLUSTER_OWN_STACK } from './cluster-drills';
 import { CI, DRILLS, FULL, OWN_STACK, type Drill, type DrillSize } from './drills';
 import type { DrillResult } from './ledger';
 import {
@@ -83,14 +83,14 @@ const BACKENDS: readonly Backend[] = ['dev', 'cluster'];
 interface BackendRun<S extends DrillTarget> {
   drills: Record<string, Drill<S>>;
   start(options?: DrillStackOptions): Promise<S>;
-  ownStack: Partial<Record<string, DrillStackOptions>>;
+  ownStack: Partial<Record<string, (size: DrillSize) => DrillStackOptions>>;
 }
 
 const DEV: BackendRun<DrillStack> = { drills: DRILLS, start: startDrillStack, ownStack: OWN_STACK };
 const CLUSTER: BackendRun<DrillCluster> = {
   drills: CLUSTER_DRILLS,
   start: startDrillCluster,
-  ownStack: {},
+  ownStack: CLUSTER_OWN_STACK,
 };
 
 function argument(name: string): string | undefined {
@@ -112,7 +112,7 @@ async function runDrills<S extends DrillTarget>(
   try {
     for (const [name, drill] of chosen) {
       process.stdout.write(`running ${name}...\n`);
-      const own = run.ownStack[name];
+      const own = run.ownStack[name]?.(size);
       const ownStack = own ? await run.start(own) : undefined;
       if (ownStack) process.stdout.write(`  own stack up (logs: ${ownStack.logFile})\n`);
       try {
