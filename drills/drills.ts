@@ -107,7 +107,7 @@ export const CI: DrillSize = {
   noisyBurst: 150,
   stampede: 60,
   stampedeOutageSeconds: 20,
-  stampedeCap: 20,
+  stampedeCap: 10,
 };
 
 let nextOrg = 9_000 + Math.floor(Math.random() * 1_000) * 100;
