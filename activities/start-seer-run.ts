@@ -3,11 +3,14 @@
 // table's last step; src/seer/outcome-failure.ts reads the outcome). After a transient answer it
 // picks the next delay and judges the heal window, between attempts only. Its second argument
 // (what earlier activities sent, the window's end) is recorded in history: it accepts every form.
+// With a Seer cap (SEER_MAX_REQUESTS_PER_SECOND) each request takes a token from the worker's
+// budget first; none in time ends the attempt as `seer_request_not_sent`, having sent nothing.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import {
   assertNever,
   FailureReason,
+  REQUEST_NOT_SENT_FAILURE_TYPE,
   requestNumber,
   requestSchemaFor,
   retryDelayMs,
@@ -20,6 +23,7 @@ import {
 } from '../src/domain';
 import type { SeerOutcome } from '../src/seer/outcome';
 import { outcomeFailure } from '../src/seer/outcome-failure';
+import { tokenWaitMs, type SeerBudget } from './seer-budget';
 
 export interface StartSeerRunResult {
   run_id: number;
@@ -38,7 +42,12 @@ export interface SeerRunStarter {
   }): Promise<SeerOutcome>;
 }
 
-export function createStartSeerRun(deps: { seer: SeerRunStarter; logger: Logger }) {
+export function createStartSeerRun(deps: {
+  seer: SeerRunStarter;
+  logger: Logger;
+  /** Absent: no cap, no wait. */
+  seerBudget?: SeerBudget | undefined;
+}) {
   return async function startSeerRun(
     input: SeerRunInput,
     before?: RecordedAttemptsBefore,
@@ -70,6 +79,24 @@ export function createStartSeerRun(deps: { seer: SeerRunStarter; logger: Logger 
         { attempt: attempt - 1, seer_status: null } satisfies SeerAttemptDetails,
       );
     }
+    if (deps.seerBudget !== undefined) {
+      const info = Context.current().info;
+      const granted = await deps.seerBudget.gate.acquire(
+        tokenWaitMs(info, deps.seerBudget.requestTimeoutMs),
+        Context.current().cancellationSignal,
+      );
+      if (!granted) {
+        log.debug({ status: 'PENDING', local: info.isLocal }, 'no Seer request token in time');
+        // Non-retryable: the workflow sends again at once through a regular activity, whose wait in
+        // matching (the task queue's rate limit) replaces a wait here that would hold a slot.
+        throw ApplicationFailure.create({
+          message: `no Seer request token in time (SEER_MAX_REQUESTS_PER_SECOND); nothing sent`,
+          type: REQUEST_NOT_SENT_FAILURE_TYPE,
+          nonRetryable: true,
+          details: [{ attempt: attempt - 1, seer_status: null } satisfies SeerAttemptDetails],
+        });
+      }
+    }
     const outcome = await deps.seer.startRun({
       type: input.type,
       runUuid: input.run_uuid,
@@ -95,7 +122,7 @@ export function createStartSeerRun(deps: { seer: SeerRunStarter; logger: Logger 
           seer_status: failed.seerStatus,
         } satisfies SeerAttemptDetails);
       case 'transient': {
-        const nextRetryDelay = retryDelayMs(attempt, failed.retryAfterMs);
+        const nextRetryDelay = retryDelayMs(input.run_uuid, attempt, failed.retryAfterMs);
         const details: SeerAttemptDetails = {
           attempt,
           seer_status: failed.seerStatus,

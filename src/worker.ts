@@ -6,7 +6,7 @@ import { createLogger, temporalLogger } from './logger';
 import { SeerClient } from './seer/client';
 import { dataConverterFor } from './temporal/codec';
 import { temporalConnectConfig } from './temporal/connection';
-import { createSeerRunsWorker } from './temporal/worker';
+import { createSeerRunsWorker, seerCapOf } from './temporal/worker';
 import { startTracing } from './tracing/tracing';
 
 async function main(): Promise<void> {
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     shutdownGraceMs: config.worker.shutdownGraceMs,
     dataConverter: dataConverterFor(config.payloadKeys),
     tracing,
+    seerCap: seerCapOf(config),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   });
   // Shut down once, whichever signal comes first or how often (Ctrl-C, then a supervisor's SIGTERM).
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
       task_queue: config.temporal.taskQueue,
       metrics_port: config.worker.metricsPort,
       tracing: tracing.endpoint ?? 'off',
+      max_seer_requests_per_second: config.seer.maxRequestsPerSecond ?? 'no cap',
     },
     'worker started',
   );

@@ -19,6 +19,7 @@ import { retryDelayMs } from '../src/domain/retry-delay';
 import {
   FailureReason,
   isFailureReason,
+  REQUEST_NOT_SENT_FAILURE_TYPE,
   TRANSIENT_FAILURE_TYPE,
   type SeerAttemptDetails,
 } from '../src/domain/seer-run';
@@ -27,9 +28,13 @@ import type { RunFailure } from './run-record';
 /** Not a failure this workflow reads (a bug, a cancellation, ...): throw it on unchanged. */
 export const RETHROW = 'rethrow';
 
-/** After failed attempts: the run ends, or another activity sends again after `delay_ms`. */
+/**
+ * After failed attempts: the run ends, or another activity sends again after `delay_ms` (0: at
+ * once). `nothing_sent`: the last activity sent no request (the worker's Seer budget had no token).
+ */
 export type NextStep =
-  { kind: 'fail'; failure: RunFailure } | { kind: 'retry'; delay_ms: number; sent_before: number };
+  | { kind: 'fail'; failure: RunFailure }
+  | { kind: 'retry'; delay_ms: number; sent_before: number; nothing_sent: boolean };
 
 /**
  * What follows a failed `startSeerRun` (the local first attempt, or a regular activity and its
@@ -40,17 +45,31 @@ export type NextStep =
  *   mean "not yet": send again after the last answer's delay (else the policy's backoff), unless
  *   that lands past the window's end: then retries_exhausted. A server TIMEOUT is never proof
  *   that the window is over (a zero nextRetryDelay gives one too);
+ * - an attempt that sent nothing (REQUEST_NOT_SENT_FAILURE_TYPE: no token from the worker's Seer
+ *   budget in time) is sent again at once by a regular activity, which waits in matching (the
+ *   task queue's rate limit) rather than in a timer, with the exact count sent before it; waiting
+ *   counts toward the window as any retry does: past its end, retries_exhausted;
  * - anything else (a cancellation, a bug) is RETHROW.
- * A local attempt that timed out or broke counts as a request sent: Seer may have it.
+ * A local attempt that timed out or broke counts as a request sent: Seer may have it. Delays the
+ * workflow computes itself carry the run's jitter (src/domain/jitter.ts), hence `run_uuid`.
  */
 export function nextStepAfter(
   err: unknown,
-  at: { local: boolean; now_ms: number; window_ends_at_ms: number; sent_before: number },
+  at: {
+    local: boolean;
+    now_ms: number;
+    window_ends_at_ms: number;
+    sent_before: number;
+    run_uuid: string;
+  },
 ): NextStep | typeof RETHROW {
   const cause = activityFailureOf(err);
   if (cause === undefined) return RETHROW;
   if (cause instanceof ApplicationFailure && isFailureReason(cause.type)) {
     return { kind: 'fail', failure: ownFailure(cause, cause.type) };
+  }
+  if (cause instanceof ApplicationFailure && cause.type === REQUEST_NOT_SENT_FAILURE_TYPE) {
+    return notSent(cause, at);
   }
   // Local activities' failures may arrive wrapped too: only the caller knows which attempt it was.
   const regular = !at.local;
@@ -62,11 +81,11 @@ export function nextStepAfter(
   const details =
     lastAttempt?.type === TRANSIENT_FAILURE_TYPE ? attemptDetailsOf(lastAttempt) : undefined;
   const sent = details?.attempt ?? (regular ? at.sent_before : at.sent_before + 1);
-  const delay = details?.next_retry_delay_ms ?? retryDelayMs(sent, undefined);
+  const delay = details?.next_retry_delay_ms ?? retryDelayMs(at.run_uuid, sent, undefined);
   // A local attempt that ended without Seer's answer (its short limit ran out) may have reached
   // Seer: ask again under the same key whatever the window; that answer decides (spec §4).
   if (!regular && details === undefined) {
-    return { kind: 'retry', delay_ms: delay, sent_before: sent };
+    return { kind: 'retry', delay_ms: delay, sent_before: sent, nothing_sent: false };
   }
   if (at.now_ms + delay > at.window_ends_at_ms) {
     const failure: RunFailure = {
@@ -78,7 +97,30 @@ export function nextStepAfter(
     };
     return { kind: 'fail', failure };
   }
-  return { kind: 'retry', delay_ms: delay, sent_before: sent };
+  return { kind: 'retry', delay_ms: delay, sent_before: sent, nothing_sent: false };
+}
+
+/**
+ * An attempt that sent nothing: send again at once with the count sent before it (details[0]),
+ * unless the window is already over. Seer's last status is not known here (an earlier activity
+ * heard it), so a run ended this way records none.
+ */
+function notSent(
+  cause: ApplicationFailure,
+  at: { now_ms: number; window_ends_at_ms: number; sent_before: number },
+): NextStep {
+  const sent = attemptDetailsOf(cause)?.attempt ?? at.sent_before;
+  if (at.now_ms > at.window_ends_at_ms) {
+    const failure: RunFailure = {
+      reason: FailureReason.retries_exhausted,
+      seer_status: null,
+      attempts: sent,
+      message: healWindowMessage(cause),
+      logged_by_activity: false,
+    };
+    return { kind: 'fail', failure };
+  }
+  return { kind: 'retry', delay_ms: 0, sent_before: sent, nothing_sent: true };
 }
 
 /**

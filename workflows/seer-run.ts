@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 // The domain's zod-free modules only: zod would add megabytes to the bundle every worker loads.
 import { LOCAL_ATTEMPT_LIMIT_MS } from '../src/domain/attempts';
-import { MAX_RETRY_DELAY_MS, retryDelayMs, SEER_RETRY } from '../src/domain/retry-delay';
+import { backoffMs, MAX_RETRY_DELAY_MS, SEER_RETRY } from '../src/domain/retry-delay';
 import { FollowUp, runTypeSpec, type RunType } from '../src/domain/run-types';
 import { FAILURE_REASONS, FailureReason, type SeerRunResult } from '../src/domain/seer-run';
 import type { SeerRunInput } from '../src/domain/seer-run-input';
@@ -76,29 +76,37 @@ export async function seerRun(input: SeerRunInput): Promise<SeerRunResult> {
 async function attemptsInHealWindow(input: SeerRunInput, record: RunRecord): Promise<Attempts> {
   const window_ends_at_ms = healWindowStart().getTime() + input.heal_window_ms;
   let sentBefore = 0;
+  // Only the loop's first attempt is local: one that sent nothing (no token from the worker's Seer
+  // budget) hands over to a regular activity with sentBefore still 0. Every recorded history
+  // took the local path exactly when sentBefore was 0, so the two tests agree on them.
+  let local = true;
   for (;;) {
     const before = { sent_before: sentBefore, heal_window_ends_at_ms: window_ends_at_ms };
     try {
-      const result =
-        sentBefore === 0
-          ? await proxyLocalActivities<Activities>(localAttemptOptions(input)).startSeerRun(
-              input,
-              before,
-            )
-          : await retriesUntil(input, window_ends_at_ms, sentBefore).startSeerRun(input, before);
+      const result = local
+        ? await proxyLocalActivities<Activities>(localAttemptOptions(input)).startSeerRun(
+            input,
+            before,
+          )
+        : await retriesUntil(input, window_ends_at_ms, sentBefore).startSeerRun(input, before);
       return { kind: 'live', result };
     } catch (err) {
       const next = nextStepAfter(err, {
-        local: sentBefore === 0,
+        local,
         now_ms: workflowNow(),
         window_ends_at_ms,
         sent_before: sentBefore,
+        run_uuid: input.run_uuid,
       });
       if (next === RETHROW) throw err;
       if (next.kind === 'fail') return { kind: 'failed', failure: next.failure };
-      record.markSentBefore(next.sent_before);
-      await sleep(next.delay_ms);
+      // The memo already says what an attempt that sent nothing leaves unchanged.
+      if (!next.nothing_sent || next.sent_before !== sentBefore) {
+        record.markSentBefore(next.sent_before);
+      }
+      if (next.delay_ms > 0) await sleep(next.delay_ms);
       sentBefore = next.sent_before;
+      local = false;
     }
   }
 }
@@ -148,7 +156,7 @@ function retriesUntil(input: SeerRunInput, windowEndsAtMs: number, sentBefore: n
       Math.max(0, windowEndsAtMs - workflowNow()) + 2 * attemptLimit + MAX_RETRY_DELAY_MS,
     // The policy's delay after this activity's first request (number sentBefore + 1), capped at
     // the maximum interval: the SDK refuses an initialInterval above it, failing every task.
-    retry: { ...SEER_RETRY_POLICY, initialInterval: retryDelayMs(sentBefore + 1, undefined) },
+    retry: { ...SEER_RETRY_POLICY, initialInterval: backoffMs(sentBefore + 1) },
   };
   return proxyActivities<Activities>(options);
 }

@@ -14,11 +14,12 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
-import type { Config } from '../config';
+import { orgWeight, type Config } from '../config';
 import type { SeerClient } from '../seer/client';
 import type { RunGateway } from '../temporal/client/gateway';
 import { httpTracingPlugin } from '../tracing/http-span';
 import { ROUTER_ERROR_OPTIONS } from '../http/router-errors';
+import { Admission } from './admission';
 import { errorHandlerFor, notFoundFor } from './error-handler';
 import { parseJsonBody } from './json-body';
 import { ApiMetrics } from './metrics';
@@ -43,6 +44,13 @@ export interface AppDeps {
 export const seerRunsApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
   const metrics = new ApiMetrics(deps.metricsRegistry);
   const { runs } = deps;
+  const { fairness } = deps.config;
+  const admission = fairness.enabled
+    ? new Admission({
+        budget: fairness.inFlightBudget,
+        weightOf: (org) => orgWeight(fairness.weights, org),
+      })
+    : null;
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -90,6 +98,7 @@ export const seerRunsApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
     runs,
     seer: deps.seer,
     metrics,
+    admission,
     tokens: deps.config.apiTokens,
   });
 };

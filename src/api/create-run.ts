@@ -4,6 +4,7 @@ import type { FastifyBaseLogger as Logger } from 'fastify';
 import { orgSetHas, type Config } from '../config';
 import type { RunOutcome } from '../domain/run-outcome';
 import type { SeerClient } from '../seer/client';
+import type { Admission } from './admission';
 import type { RequestBound, RunGateway } from '../temporal/client/gateway';
 import { invalidRequest } from './api-error';
 import { callSeerDirectly } from './direct-path';
@@ -19,6 +20,8 @@ export interface CreateRunDeps {
   /** The direct path's one call; the SeerClient in production. */
   seer: Pick<SeerClient, 'startRun'>;
   metrics: ApiMetrics;
+  /** Per-organization turns for the POSTs that start runs; null when SEER_RUNS_FAIRNESS=off. */
+  admission: Admission | null;
 }
 
 export interface CreateRunArgs {

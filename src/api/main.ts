@@ -1,12 +1,13 @@
 // Entry point of the API process (`npm run api`): config, Temporal and Seer clients, the app on
 // PORT; on SIGTERM/SIGINT it drains in-flight requests, then closes its clients.
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loadConfigOrExit } from '../config';
+import { loadConfigOrExit, orgWeight } from '../config';
 import { createLogger } from '../logger';
 import { SeerClient } from '../seer/client';
 import { connectRunGateway } from '../temporal/client/connect';
 import { temporalConnectConfig } from '../temporal/connection';
 import { startEmbeddedWorker } from '../temporal/embedded-worker';
+import { seerCapOf } from '../temporal/worker';
 import { startTracing } from '../tracing/tracing';
 import { buildApp } from './app';
 import { startServer } from './server';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
         shutdownGraceMs: config.worker.shutdownGraceMs,
         bundlePath: process.env.WORKFLOW_BUNDLE_PATH,
         seer,
+        seerCap: seerCapOf(config),
         logger,
         tracing,
       })
@@ -47,6 +49,9 @@ async function main(): Promise<void> {
     pageTokenKey: config.pageTokenKey,
     logger,
     embeddedClient: embedded?.client,
+    fairness: config.fairness.enabled
+      ? { weightOf: (org) => orgWeight(config.fairness.weights, org) }
+      : undefined,
     tracing,
   });
 

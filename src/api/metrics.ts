@@ -1,6 +1,7 @@
 // The API's Prometheus metrics (prom-client): requests and latency by route and status, runs
-// created by type and path, runs joined, and how sync waits ended. One registry per app for tests.
-import { Counter, Histogram, Registry } from 'prom-client';
+// created by type and path, runs joined, how sync waits ended, and the per-organization admission's
+// queue. One registry per app for tests.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type RunPath = 'mirror' | 'direct';
 export type SyncWaitOutcome =
@@ -10,6 +11,7 @@ export type SyncWaitOutcome =
   | 'pending_deadline'
   | 'pending_error'
   | 'pending_client_gone'
+  | 'pending_queued'
   | 'temporal_unavailable';
 
 export class ApiMetrics {
@@ -20,6 +22,8 @@ export class ApiMetrics {
   readonly #runsJoined: Counter<'type'>;
   readonly #syncWaits: Counter<'outcome'>;
   readonly #eagerStarts: Counter;
+  readonly #admissionQueued: Counter;
+  readonly #admissionQueue: Gauge;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -61,6 +65,28 @@ export class ApiMetrics {
       help: 'Workflow starts answered with their first workflow task, run by the embedded worker (API_EMBEDDED_WORKER=on)',
       registers,
     });
+    // No organization label: one series per organization would grow without bound.
+    this.#admissionQueued = new Counter({
+      name: 'seer_runs_api_admission_queued_total',
+      help: 'POSTs that waited behind their organization\'s other POSTs before starting (SEER_RUNS_FAIRNESS); those still waiting at their sync wait\'s end are seer_runs_api_sync_waits_total{outcome="pending_queued"}',
+      registers,
+    });
+    this.#admissionQueue = new Gauge({
+      name: 'seer_runs_api_admission_queue_length',
+      help: 'POSTs waiting now in the per-organization admission queues, all organizations together',
+      registers,
+    });
+  }
+
+  /** A POST joined its organization's admission queue. */
+  admissionQueued(): void {
+    this.#admissionQueued.inc();
+    this.#admissionQueue.inc();
+  }
+
+  /** A queued POST left its queue: admitted, or not at its sync wait's end. */
+  admissionDequeued(): void {
+    this.#admissionQueue.dec();
   }
 
   eagerStarted(): void {

@@ -1,17 +1,91 @@
-// The mirror path of a POST: start the run's workflow (or join the one its key names), refuse a
-// reused key at once, and wait; or wait again for the run a retry_token names. Temporal sits
-// behind the RunGateway; every call counts against the POST's bound.
+// The mirror path of a POST: its organization's turn (admission.ts), then start the run's workflow
+// (or join the one its key names), refuse a reused key at once, and wait; or wait again for the run
+// a retry_token names. Temporal sits behind the RunGateway; every call counts against the bound.
 import type { RunType, SeerRunInput } from '../domain';
 import { assertNever } from '../domain';
 import type { MirrorOutcome } from '../domain/run-outcome';
+import type { Admission, Waited } from './admission';
 import { runNotFound } from './api-error';
 import type { BoundPost } from './create-run';
 import { assertSameBody, assertTokenMatchesKey, keyUnchecked, runUuidFor } from './idempotency';
 import type { ApiMetrics } from './metrics';
 
+/**
+ * Starts (or joins) the run once its organization's turn comes (SEER_RUNS_FAIRNESS), and holds the
+ * turn until the answer is decided. A POST whose turn does not come within its sync wait starts
+ * nothing and is answered as pending, with its queue's estimated wait as Retry-After.
+ */
 export async function startMirrored(post: BoundPost): Promise<MirrorOutcome> {
+  const { admission } = post.deps;
+  const runUuid = runUuidFor(post.args.organizationId, post.args.idempotencyKey);
+  if (admission === null) return startAndWait(post, runUuid);
+  const org = post.args.organizationId;
+  let admittedAt = admission.enter(org);
+  if (admittedAt === null) {
+    const waited = await waitForTurn(post, admission);
+    if (waited.kind === 'not_admitted') return notStarted(post, runUuid, waited.retryAfterS);
+    admittedAt = waited.at;
+  }
+  try {
+    return await startAndWait(post, runUuid);
+  } finally {
+    admission.release(org, admittedAt);
+  }
+}
+
+/**
+ * A queued POST leaves its queue this long before its sync wait ends (at most a quarter of the
+ * wait): a turn taken later leaves no time to start the run, check its key and see it go LIVE, and
+ * the answer would be a pending run or a 503 instead of "not started, send it again".
+ */
+export const TURN_MARGIN_MS = 1_000;
+
+async function waitForTurn(post: BoundPost, admission: Admission): Promise<Waited> {
+  const { bound } = post;
+  const margin = Math.min(TURN_MARGIN_MS, post.deps.config.syncWaitTimeoutMs / 4);
+  const turnEnds = new AbortController();
+  const leave = () => turnEnds.abort(bound.signal.reason);
+  const timer = setTimeout(
+    () => turnEnds.abort(new DOMException('the turn came too late', 'TimeoutError')),
+    Math.max(0, bound.deadline - margin - Date.now()),
+  );
+  bound.signal.addEventListener('abort', leave, { once: true });
+  if (bound.signal.aborted) leave();
+  post.deps.metrics.admissionQueued();
+  try {
+    return await admission.wait(post.args.organizationId, turnEnds.signal);
+  } finally {
+    post.deps.metrics.admissionDequeued();
+    clearTimeout(timer);
+    bound.signal.removeEventListener('abort', leave);
+  }
+}
+
+/** Its turn did not come within the sync wait (or the client left first): nothing was started. */
+function notStarted(post: BoundPost, runUuid: string, retryAfterS: number): MirrorOutcome {
+  const clientGone = post.bound.signal.aborted && !isDeadline(post.bound.signal.reason);
+  const why = clientGone ? 'client_gone' : 'queued';
+  if (why === 'queued') {
+    post.args.log.info(
+      { run_uuid: runUuid, retry_after_s: retryAfterS },
+      "not started: the organization's other POSTs held its turn for its sync wait",
+    );
+  }
+  const outcome: MirrorOutcome = { kind: 'pending', runUuid, why, retryAfterS };
+  recordWait(post.deps.metrics, outcome);
+  return outcome;
+}
+
+/**
+ * The request's bound aborts with a TimeoutError at its deadline (create-run.ts). By name: a
+ * DOMException is no `instanceof Error` in another realm (jest's sandbox).
+ */
+function isDeadline(reason: unknown): boolean {
+  return (reason as { name?: unknown } | null)?.name === 'TimeoutError';
+}
+
+async function startAndWait(post: BoundPost, runUuid: string): Promise<MirrorOutcome> {
   const { deps, args, run } = post;
-  const runUuid = runUuidFor(args.organizationId, args.idempotencyKey);
   const input: SeerRunInput = {
     run_uuid: runUuid,
     type: run.type,

@@ -87,11 +87,13 @@ export function httpAnswerFor(outcome: RunOutcome): HttpAnswer {
     case 'pending':
       return {
         status: 500,
-        headers: { 'retry-after': String(PENDING_RETRY_AFTER_S) },
+        headers: { 'retry-after': String(outcome.retryAfterS ?? PENDING_RETRY_AFTER_S) },
         body: {
           error: 'seer_run_pending',
           detail:
-            'the run is not LIVE yet and keeps retrying; send the same body with this retry_token to wait for it again',
+            outcome.why === 'queued'
+              ? "the run was not started: this organization's other runs were starting first; send the request again after Retry-After (this retry_token answers 404 until then)"
+              : 'the run is not LIVE yet and keeps retrying; send the same body with this retry_token to wait for it again',
           retry_token: outcome.runUuid,
         },
       };

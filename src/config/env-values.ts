@@ -1,5 +1,6 @@
 // Schemas for the shapes an environment variable takes (durations, bounded integers, ports, bind
-// addresses, organization lists, the API tokens JSON, log levels, on/off), shared by every table.
+// addresses, organization lists and weights, the API tokens JSON, log levels, on/off), shared by
+// every table.
 import { z } from 'zod';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -96,6 +97,58 @@ export const ApiTokensJson = z
         ]),
       ),
   );
+
+/**
+ * Organization id → its weight in fairness (SEER_RUNS_ORG_WEIGHTS); an organization not listed
+ * weighs 1. Temporal clamps a fairness weight to [0.001, 1000], so a weight outside is refused
+ * rather than silently changed.
+ */
+export type OrgWeights = ReadonlyMap<number, number>;
+export const MIN_ORG_WEIGHT = 0.001;
+export const MAX_ORG_WEIGHT = 1000;
+const ORG_WEIGHTS_SHAPE = 'expected JSON like {"<organization id>": <weight>}';
+export const OrgWeightsJson = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: ORG_WEIGHTS_SHAPE });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .record(z.string(), z.unknown(), { error: ORG_WEIGHTS_SHAPE })
+      .transform((record, ctx): OrgWeights => {
+        const weights = new Map<number, number>();
+        for (const [org, weight] of Object.entries(record)) {
+          if (!/^\d{1,15}$/.test(org)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `"${org.slice(0, 100)}" is not an organization id`,
+            });
+            return z.NEVER;
+          }
+          if (
+            typeof weight !== 'number' ||
+            !(weight >= MIN_ORG_WEIGHT && weight <= MAX_ORG_WEIGHT)
+          ) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `the weight of organization ${org} must be a number from ${MIN_ORG_WEIGHT} to ${MAX_ORG_WEIGHT}`,
+            });
+            return z.NEVER;
+          }
+          weights.set(Number(org), weight);
+        }
+        return weights;
+      }),
+  );
+
+export function orgWeight(weights: OrgWeights, orgId: number): number {
+  return weights.get(orgId) ?? 1;
+}
 
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 export type LogLevel = z.infer<typeof LogLevel>;

@@ -19,9 +19,11 @@ export {
   intIn,
   LogLevel,
   orgSetHas,
+  orgWeight,
   Port,
   type ApiTokens,
   type OrgSet,
+  type OrgWeights,
 } from './env-values';
 export {
   API_ANSWER_MARGIN_MS,

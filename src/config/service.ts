@@ -22,6 +22,7 @@ import {
   LogLevel,
   OnOff,
   OrgList,
+  OrgWeightsJson,
   Port,
   type ApiTokens,
 } from './env-values';
@@ -56,6 +57,20 @@ const SERVICE_ENV = {
   SEER_RUN_MIRROR_ORGS: withDefault(OrgList, { kind: 'all' }, { emptyIsAValue: true }),
   SYNC_WAIT_TIMEOUT_MS: withDefault(intIn(1, 600_000), 10_000),
   SEER_RUN_HEAL_WINDOW: withDefault(Duration, 24 * 3_600_000),
+  // Requests to Seer per second across every worker (first attempts and retries); unset = no cap.
+  SEER_MAX_REQUESTS_PER_SECOND: optional(
+    z
+      .string()
+      .trim()
+      .regex(
+        /^\d+(\.\d+)?$|^\.\d+$/,
+        'expected a positive number of requests per second, like 50 or 2.5',
+      )
+      .transform(Number)
+      .pipe(
+        z.number().positive('expected a positive number of requests per second, like 50 or 2.5'),
+      ),
+  ),
   PORT: withDefault(Port, 8080),
   HOST: bindAddress(),
   SEER_RUNS_API_TOKENS: devCredential(ApiTokensJson, {
@@ -75,6 +90,9 @@ const SERVICE_ENV = {
   WORKER_SHUTDOWN_GRACE_MS: withDefault(intIn(0, 3_600_000), 30_000),
   LOG_LEVEL: withDefault(LogLevel, 'info'),
   PAYLOAD_ENCRYPTION_KEYS: optional(PayloadKeys),
+  SEER_RUNS_ORG_WEIGHTS: withDefault(OrgWeightsJson, new Map()),
+  SEER_RUNS_FAIRNESS: withDefault(OnOff, true),
+  SEER_RUNS_FAIR_IN_FLIGHT: withDefault(intIn(1, 100_000), 8),
 };
 
 export const Config = envSchema(SERVICE_ENV).transform(({ production, values: e, warnings }) => ({
@@ -89,6 +107,8 @@ export const Config = envSchema(SERVICE_ENV).transform(({ production, values: e,
     url: e.SEER_URL.replace(/\/+$/, ''),
     sharedSecret: e.SEER_SHARED_SECRET,
     requestTimeoutMs: e.SEER_REQUEST_TIMEOUT_MS,
+    /** The cap on requests to Seer across every worker; undefined = none. */
+    maxRequestsPerSecond: e.SEER_MAX_REQUESTS_PER_SECOND,
   },
   mirrorOrgs: e.SEER_RUN_MIRROR_ORGS,
   syncWaitTimeoutMs: e.SYNC_WAIT_TIMEOUT_MS,
@@ -112,6 +132,17 @@ export const Config = envSchema(SERVICE_ENV).transform(({ production, values: e,
   logLevel: e.LOG_LEVEL,
   /** Newest first; empty = payloads in clear. */
   payloadKeys: e.PAYLOAD_ENCRYPTION_KEYS ?? [],
+  /**
+   * Fairness between organizations (README "Fairness between organizations"): starts carry a
+   * Temporal priority keyed by organization, and the API admits POSTs per organization. Off: neither.
+   */
+  fairness: {
+    enabled: e.SEER_RUNS_FAIRNESS,
+    /** Organization → weight (orgWeight(): 1 when not listed). */
+    weights: e.SEER_RUNS_ORG_WEIGHTS,
+    /** The API's in-flight POSTs shared by weight among the organizations active at once. */
+    inFlightBudget: e.SEER_RUNS_FAIR_IN_FLIGHT,
+  },
   /** Things worth a warning at start (development stand-ins in use). */
   warnings,
 }));

@@ -7,5 +7,6 @@ export * from './seer-run';
 export * from './seer-run-input';
 export * from './attempts';
 export * from './retry-delay';
+export * from './jitter';
 export * from './search-attributes';
 export * from './clean-strings';

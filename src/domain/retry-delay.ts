@@ -1,6 +1,8 @@
 // When the next request to Seer for a run may go: Seer's Retry-After, floored and capped, else the
-// retry policy's backoff for that request. Pure and zod-free: the activity decides with it, and the
-// workflow's retry policy is built from the same constants.
+// retry policy's backoff for that request, each with the run's deterministic jitter (jitter.ts).
+// Pure and zod-free: the activity decides with it, and the workflow's retry policy is built from
+// the same constants.
+import { JITTER_FRACTION, jitterUnit } from './jitter';
 
 /** The spec's policy: 1 s, ×2, at most 60 s apart (seer-runs.md §4). */
 export const SEER_RETRY = {
@@ -25,12 +27,27 @@ export function boundedRetryAfterMs(retryAfterMs: number | undefined): number | 
 }
 
 /**
- * The wait after the run's `requestNumber`-th request failed: Seer's Retry-After (bounded), else
- * the policy's backoff (1 s after the first request, 2 s after the second, ... at most 60 s).
+ * The wait after the run's `requestNumber`-th request failed, jittered by (run, request number) so
+ * that runs failing together spread out:
+ * - Seer's Retry-After r (bounded to 1–60 s) is a minimum: r × (1 + 0.2u), at most 60 s;
+ * - else the policy's backoff d (1 s after the first request, 2 s after the second, ... at most
+ *   60 s) shortened: d × (1 − 0.2u), never above the cap.
  */
-export function retryDelayMs(requestNumber: number, retryAfterMs: number | undefined): number {
+export function retryDelayMs(
+  runUuid: string,
+  requestNumber: number,
+  retryAfterMs: number | undefined,
+): number {
+  const u = jitterUnit(runUuid, requestNumber);
   const bounded = boundedRetryAfterMs(retryAfterMs);
-  if (bounded !== undefined) return bounded;
+  if (bounded !== undefined) {
+    return Math.min(MAX_RETRY_DELAY_MS, Math.ceil(bounded * (1 + JITTER_FRACTION * u)));
+  }
+  return Math.round(backoffMs(requestNumber) * (1 - JITTER_FRACTION * u));
+}
+
+/** The policy's delay after the `requestNumber`-th request, without jitter. */
+export function backoffMs(requestNumber: number): number {
   const exponent = Math.max(0, requestNumber - 1);
   return Math.min(
     SEER_RETRY.maximumIntervalMs,

@@ -9,7 +9,12 @@ export type PendingWhy =
   /** The start or the wait failed part-way: the run may exist. */
   | 'error'
   /** The HTTP client left, so the wait stopped; the run carries on. */
-  | 'client_gone';
+  | 'client_gone'
+  /**
+   * The POST waited behind its organization's other POSTs (src/api/admission.ts) for its whole
+   * sync wait: nothing was started, and a retry with the token answers 404 (spec §3's rule).
+   */
+  | 'queued';
 
 export type RunOutcome =
   /** Mirror path: the run is LIVE; `created` when this request started it. */
@@ -18,8 +23,11 @@ export type RunOutcome =
   | { kind: 'direct_live'; runId: number }
   /** runUuid is null on the direct path. */
   | { kind: 'failed'; runUuid: string | null; failure: SeerRunFailure }
-  /** Not LIVE in time, or the start may have reached Temporal: the client retries with the token. */
-  | { kind: 'pending'; runUuid: string; why: PendingWhy }
+  /**
+   * Not LIVE in time, or the start may have reached Temporal: the client retries with the token.
+   * `retryAfterS`: when to come back, for a POST that was never started ('queued').
+   */
+  | { kind: 'pending'; runUuid: string; why: PendingWhy; retryAfterS?: number }
   /** Temporal could not be reached before anything was sent: nothing was started. */
   | { kind: 'temporal_unavailable' }
   /** Direct path: Seer answered 5xx/408/429 or could not be reached. */

@@ -74,6 +74,13 @@ export interface RunMemo {
 export const TRANSIENT_FAILURE_TYPE = 'seer_transient';
 
 /**
+ * ApplicationFailure type (non-retryable) of an attempt that sent nothing: the worker's Seer request
+ * budget (SEER_MAX_REQUESTS_PER_SECOND) had no token in time. Details[0].attempt is the count sent
+ * before it; the workflow sends again at once through a regular activity (activity-failure.ts).
+ */
+export const REQUEST_NOT_SENT_FAILURE_TYPE = 'seer_request_not_sent';
+
+/**
  * Details[0] of every failure `startSeerRun` throws. The delay travels here because Temporal does
  * not hand an ApplicationFailure's nextRetryDelay back to workflow code (the local first attempt).
  */

@@ -21,6 +21,13 @@ export const LATENCY_FLAGS = [
   'history.visibilityProcessorMaxPollRPS=10000',
 ];
 
+/**
+ * Task-queue fairness (server 1.29.1, `matching.enableFairness`, which implies the new matcher):
+ * matching dispatches each fairness key's tasks in proportion to its weight, and our starts key
+ * them by organization (src/temporal/runs.ts). The cluster's dynamic config sets the same.
+ */
+export const FAIRNESS_FLAGS = ['matching.enableFairness=true'];
+
 export interface DevServerOptions {
   cliPath: string;
   /** SQLite file (WAL, survives SIGKILL and restart); in-memory when omitted. */
@@ -37,6 +44,8 @@ export interface DevServerOptions {
   /** Receives each line the server prints (the local stack streams them, prefixed). */
   onLine?: (line: string) => void;
   extraArgs?: string[];
+  /** FAIRNESS_FLAGS on (the default); off for the bench's rows without fairness. */
+  fairness?: boolean;
 }
 
 export interface DevServer {
@@ -96,6 +105,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const flag of SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', flag);
   for (const flag of LATENCY_FLAGS) args.push('--dynamic-config-value', flag);
+  if (options.fairness ?? true) {
+    for (const flag of FAIRNESS_FLAGS) args.push('--dynamic-config-value', flag);
+  }
   args.push(...(options.extraArgs ?? []));
 
   const logFd = options.logFile ? openSync(options.logFile, 'a') : 'ignore';

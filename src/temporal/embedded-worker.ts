@@ -19,7 +19,7 @@ import { temporalLogger } from '../logger';
 import type { SeerClient } from '../seer/client';
 import type { Tracing } from '../tracing/tracing';
 import { dataConverterFor, type PayloadKey } from './codec';
-import { createSeerRunsWorker, type WorkerSizing } from './worker';
+import { createSeerRunsWorker, type SeerCap, type WorkerSizing } from './worker';
 
 export interface EmbeddedWorkerOptions {
   connectionOptions: NativeConnectionOptions;
@@ -34,6 +34,8 @@ export interface EmbeddedWorkerOptions {
   sizing?: Partial<WorkerSizing>;
   /** Spans for the starts through its Client, the workflow and the activities (src/tracing). */
   tracing?: Tracing;
+  /** SEER_MAX_REQUESTS_PER_SECOND (seerCapOf(config)); omitted = no cap. */
+  seerCap?: SeerCap | undefined;
 }
 
 export interface EmbeddedWorker {
@@ -91,6 +93,7 @@ export function startEmbeddedWorker(options: EmbeddedWorkerOptions): EmbeddedWor
       ...(options.bundlePath ? { workflowBundle: { codePath: options.bundlePath } } : {}),
       ...(options.sizing ? { sizing: options.sizing } : {}),
       ...(options.tracing ? { tracing: options.tracing } : {}),
+      seerCap: options.seerCap,
     });
     running = worker.run();
     running.catch(reportFailure);

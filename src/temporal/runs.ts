@@ -7,6 +7,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
+import type { Priority } from '@temporalio/common';
 import { SearchAttr, SeerRunStatus, type RunMemo, type SeerRunInput } from '../domain';
 import type { seerRun } from '../../workflows';
 
@@ -23,6 +24,15 @@ export function runSummary(
 }
 
 /**
+ * The run's priority when fairness is on: its organization is the fairness key, so matching shares
+ * the task queue between organizations by weight. The organization is the one the run belongs to
+ * (the API's path), never anything else a client sent. Its activities inherit it.
+ */
+export function runPriority(organizationId: number, fairnessWeight: number): Priority {
+  return { fairnessKey: String(organizationId), fairnessWeight };
+}
+
+/**
  * Starts the run's workflow, or joins it when the UUID already names one (running: USE_EXISTING;
  * closed: the server answers "already started" and we return a handle to the closed run).
  */
@@ -31,7 +41,7 @@ export async function startSeerRunWorkflow(
   taskQueue: string,
   input: SeerRunInput,
   memo: SeerRunMemo,
-  options: { requestEagerStart?: boolean } = {},
+  options: { requestEagerStart?: boolean; priority?: Priority | undefined } = {},
 ): Promise<WorkflowHandle<typeof seerRun> & { eagerlyStarted?: boolean }> {
   try {
     return await client.workflow.start<typeof seerRun>(SEER_RUN_WORKFLOW, {
@@ -51,6 +61,7 @@ export async function startSeerRunWorkflow(
         { key: SearchAttr.status, value: SeerRunStatus.PENDING },
       ],
       ...(options.requestEagerStart ? { requestEagerStart: true } : {}),
+      ...(options.priority === undefined ? {} : { priority: options.priority }),
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {

@@ -6,7 +6,9 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import type { Logger } from 'pino';
 import { createActivities } from '../../activities';
 import type { SeerClient } from '../seer/client';
+import { RequestBudget } from '../seer/request-budget';
 import { TRACING_OFF, WORKFLOW_INTERCEPTOR_MODULES, type Tracing } from '../tracing/tracing';
+import { startBudgetShare } from './seer-budget-share';
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
 
@@ -25,6 +27,24 @@ export interface SeerRunsWorkerOptions {
   sizing?: Partial<WorkerSizing>;
   /** Spans for the workflow and each activity attempt (src/tracing); off when omitted. */
   tracing?: Tracing;
+  /** SEER_MAX_REQUESTS_PER_SECOND; omitted = no cap, no budget, no describe calls. */
+  seerCap?: SeerCap | undefined;
+}
+
+/** The cap on requests to Seer across every worker, and the Seer client's request timeout. */
+export interface SeerCap {
+  maxRequestsPerSecond: number;
+  requestTimeoutMs: number;
+}
+
+/** The worker's SeerCap from the configuration: undefined when SEER_MAX_REQUESTS_PER_SECOND is unset. */
+export function seerCapOf(config: {
+  seer: { maxRequestsPerSecond: number | undefined; requestTimeoutMs: number };
+}): SeerCap | undefined {
+  const { maxRequestsPerSecond, requestTimeoutMs } = config.seer;
+  return maxRequestsPerSecond === undefined
+    ? undefined
+    : { maxRequestsPerSecond, requestTimeoutMs };
 }
 
 /**
@@ -103,12 +123,18 @@ export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Prom
     interceptors: undefined,
     ...workflowCode(options.workflowBundle, tracing, options.logger),
   };
-  return Worker.create({
+  const cap = options.seerCap;
+  const budget = cap && new RequestBudget(cap.maxRequestsPerSecond);
+  const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...code,
-    activities: createActivities({ seer: options.seer, logger: options.logger }),
+    activities: createActivities({
+      seer: options.seer,
+      logger: options.logger,
+      seerBudget: budget && cap && { gate: budget, requestTimeoutMs: cap.requestTimeoutMs },
+    }),
     interceptors: {
       ...workflowInterceptors,
       activity: options.tracing?.activityInterceptors() ?? [],
@@ -118,5 +144,44 @@ export async function createSeerRunsWorker(options: SeerRunsWorkerOptions): Prom
     shutdownGraceTime: options.shutdownGraceMs ?? 30_000,
     ...workerSizingOptions({ ...DEFAULT_WORKER_SIZING, ...options.sizing }),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    // The server spaces activity tasks across every worker (retries, follow-ups), and keeps the
+    // limit through restarts; the SDK turns eager activities off with it, so none skips matching.
+    ...(cap ? { maxTaskQueueActivitiesPerSecond: cap.maxRequestsPerSecond } : {}),
   });
+  if (budget && cap) shareWhileRunning(worker, options, budget, cap);
+  return worker;
+}
+
+/**
+ * The budget's share follows the workers polling the queue for as long as this one runs: run()
+ * starts the refresher and stops it when the worker has shut down, so nothing outlives the worker
+ * (Worker.runUntil goes through run() too).
+ */
+function shareWhileRunning(
+  worker: Worker,
+  options: SeerRunsWorkerOptions,
+  budget: RequestBudget,
+  cap: SeerCap,
+): void {
+  const run = worker.run.bind(worker);
+  worker.run = async () => {
+    options.logger.info(
+      { max_requests_per_second: cap.maxRequestsPerSecond, task_queue: options.taskQueue },
+      'Seer request cap on: task queue activity rate limit and a per-worker request budget',
+    );
+    const share = startBudgetShare({
+      connection: options.connection,
+      namespace: options.namespace,
+      taskQueue: options.taskQueue,
+      identity: worker.options.identity,
+      maxRequestsPerSecond: cap.maxRequestsPerSecond,
+      budget,
+      logger: options.logger,
+    });
+    try {
+      await run();
+    } finally {
+      await share.stop();
+    }
+  };
 }

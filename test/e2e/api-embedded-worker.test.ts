@@ -8,7 +8,7 @@ import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
 import { freePort } from '../../src/temporal/dev-server';
 import { ROUTE } from '../support/api';
 import { eventually, startEntry, type EntryProcess } from '../support/processes';
-import { testServer } from '../support/temporal';
+import { connectClient, testServer } from '../support/temporal';
 
 const SECRET = 'embedded-secret';
 const SYNC_WAIT_MS = 2_000;
@@ -67,20 +67,38 @@ describe('by default', () => {
   let api: EntryProcess;
   let url: string;
   beforeAll(async () => {
-    ({ api, url } = await startApi(testServer().address));
+    ({ api, url } = await startApi(testServer().address, {
+      SEER_RUNS_ORG_WEIGHTS: JSON.stringify({ 3: 4 }),
+    }));
     await eventually('the API to be ready', async () => (await fetch(`${url}/readyz`)).ok, 30_000);
   });
 
-  it('creates runs with no worker process, starting them eagerly', async () => {
+  it("creates runs with no worker process, starting them eagerly with the organization's priority", async () => {
     const runsBefore = fake.state.runs.length;
+    const uuids: string[] = [];
     for (const query of ['first', 'second']) {
       const response = await postRun(url, query);
       expect(response.status).toBe(201);
-      expect(await response.json()).toMatchObject({ status: 'LIVE' });
+      const body = (await response.json()) as { status: string; run_uuid: string };
+      expect(body).toMatchObject({ status: 'LIVE' });
+      uuids.push(body.run_uuid);
     }
     expect(fake.state.runs.length - runsBefore).toBe(2);
     expect(await eagerStarts(url)).toBe(2);
     expect(api.output()).toContain('embedded worker started');
+
+    const { client, close } = await connectClient();
+    try {
+      for (const uuid of uuids) {
+        const description = await client.workflow.getHandle(uuid).describe();
+        expect(description.raw.workflowExecutionInfo?.priority).toMatchObject({
+          fairnessKey: '3',
+          fairnessWeight: 4,
+        });
+      }
+    } finally {
+      await close();
+    }
   });
 
   it('answers 500 with a retry_token at the sync wait while the eagerly started run waits on Seer', async () => {

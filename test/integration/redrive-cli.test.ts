@@ -48,13 +48,13 @@ async function redrive(...argv: string[]): Promise<{ code: number; lines: string
 const newOrg = () => randomInt(1_000_000, 2_000_000_000);
 
 /**
- * A run whose heal window (1 s unless given) ends after one answer (1.5 s: two): `faults` decide
- * what those answers are.
+ * A run whose heal window (700 ms unless given: the first backoff is 0.8–1 s with jitter) ends
+ * after one answer (1.5 s: two): `faults` decide what those answers are.
  */
 async function runToFailure(
   organizationId: number,
   faults: FakeFault[],
-  healWindowMs = 1_000,
+  healWindowMs = 700,
 ): Promise<SeerRunInput> {
   fake.queueFaults(SeerRoute.explorerChat, faults);
   const input = explorerInput({ organization_id: organizationId, heal_window_ms: healWindowMs });

@@ -9,8 +9,9 @@ import { testServer } from '../support/temporal';
 let api: ApiHarness;
 let org: number;
 beforeEach(async () => {
-  // A 1 s heal window ends after one answer: one 503 and the run is FAILED retries_exhausted.
-  api = await startApi({ env: { SEER_RUN_HEAL_WINDOW: '1s', SYNC_WAIT_TIMEOUT_MS: '5000' } });
+  // A 700 ms heal window ends after one answer (the next waits at least 0.8 s: 1 s less at most a
+  // fifth of jitter): one 503 and the run is FAILED retries_exhausted.
+  api = await startApi({ env: { SEER_RUN_HEAL_WINDOW: '700ms', SYNC_WAIT_TIMEOUT_MS: '5000' } });
   org = uniqueOrgId();
 });
 afterEach(async () => {

@@ -18,6 +18,11 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 const SHIPPED = 'v4-shipped';
 /** Runs re-driven by a reset (src/redrive): the fresh heal window behind patched(). */
 const REDRIVEN = 'v5-redrive-fresh-heal-window';
+/**
+ * Runs under a Seer cap whose local first attempt got no token (seer_request_not_sent): a regular
+ * activity at once, no timer. No patch: only a capped worker's activity takes this path.
+ */
+const SEER_CAP = 'v5-seer-cap';
 const DEVELOPMENT_ONLY = [
   'v1-regular-activity',
   'v2-local-first-attempt',
@@ -63,7 +68,7 @@ describe('replaying recorded histories', () => {
   });
 
   it('has no history of a version it does not know', () => {
-    const known = [SHIPPED, REDRIVEN, ...DEVELOPMENT_ONLY];
+    const known = [SHIPPED, REDRIVEN, SEER_CAP, ...DEVELOPMENT_ONLY];
     expect(files.filter((f) => !known.some((version) => f.startsWith(`${version}-`)))).toEqual([]);
   });
 
@@ -84,6 +89,19 @@ describe('replaying recorded histories', () => {
     );
     const errors = await replay(redriven);
     expect([...errors.keys()].sort()).toEqual([...redriven].sort());
+    expect([...errors].filter(([, error]) => error !== undefined)).toEqual([]);
+  });
+
+  it('replays the runs whose first attempt sent nothing under a Seer cap without a determinism error', async () => {
+    const capped = files.filter((f) => f.startsWith(`${SEER_CAP}-`));
+    expect(capped).toEqual(
+      expect.arrayContaining([
+        `${SEER_CAP}-not-sent-then-live.json`,
+        `${SEER_CAP}-not-sent-then-retried-then-live.json`,
+      ]),
+    );
+    const errors = await replay(capped);
+    expect([...errors.keys()].sort()).toEqual([...capped].sort());
     expect([...errors].filter(([, error]) => error !== undefined)).toEqual([]);
   });
 

@@ -2,7 +2,7 @@
 // queue of its own, the fake Seer on port 0, and helpers to call it over HTTP and poll.
 import { randomInt } from 'node:crypto';
 import { Client } from '@temporalio/client';
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig, orgWeight, type Config } from '../../src/config';
 import { buildApp } from '../../src/api/app';
 import { startServer, type RunningServer } from '../../src/api/server';
 import { RunType, SeerRoute, type SeerRunView } from '../../src/domain';
@@ -194,6 +194,9 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     taskQueue: config.temporal.taskQueue,
     pageTokenKey: config.pageTokenKey,
     logger: testLogger,
+    fairness: config.fairness.enabled
+      ? { weightOf: (org) => orgWeight(config.fairness.weights, org) }
+      : undefined,
     ...(options.stalePollerMs === undefined ? {} : { stalePollerMs: options.stalePollerMs }),
   });
   const app = buildApp({ config, runs, seer, logger: testLogger });

@@ -9,12 +9,35 @@ import {
   TimeoutFailure,
   TimeoutType,
 } from '@temporalio/common';
+import { backoffMs, retryDelayMs } from '../../src/domain/retry-delay';
 import {
   FailureReason,
+  REQUEST_NOT_SENT_FAILURE_TYPE,
   TRANSIENT_FAILURE_TYPE,
   type SeerAttemptDetails,
 } from '../../src/domain/seer-run';
 import { nextStepAfter, RETHROW, type NextStep } from '../../workflows/activity-failure';
+
+const RUN_UUID = '3b241101-e2bb-4255-8caf-4136c566a962';
+/** The policy's delay after request `n`, with this run's jitter: what the workflow computes itself. */
+const jittered = (n: number) => retryDelayMs(RUN_UUID, n, undefined);
+/** A retry that sent something, after `delay_ms`. */
+const retry = (delay_ms: number, sent_before: number): NextStep => ({
+  kind: 'retry',
+  delay_ms,
+  sent_before,
+  nothing_sent: false,
+});
+
+/** What the activity throws when the worker's Seer budget had no token in time. */
+function notSent(sentBefore: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: 'no Seer request token in time (SEER_MAX_REQUESTS_PER_SECOND); nothing sent',
+    type: REQUEST_NOT_SENT_FAILURE_TYPE,
+    nonRetryable: true,
+    details: [{ attempt: sentBefore, seer_status: null } satisfies SeerAttemptDetails],
+  });
+}
 
 /** What the activity throws for a terminal answer (activities/start-seer-run.ts). */
 function terminal(reason: FailureReason, details: SeerAttemptDetails): ApplicationFailure {
@@ -110,42 +133,42 @@ describe('nextStepAfter: the heal window is judged between attempts', () => {
       rateLimited,
       inside,
       0,
-      { kind: 'retry', delay_ms: 2_000, sent_before: 1 },
+      retry(2_000, 1),
     ],
     [
       "local attempt cut by its own short limit: its request counts, the policy's first interval",
       timeout(TimeoutType.START_TO_CLOSE),
       inside,
       0,
-      { kind: 'retry', delay_ms: 1_000, sent_before: 1 },
+      retry(jittered(1), 1),
     ],
     [
       'local attempt cut by its limit, as the SDK delivers it (wrapped, retry state TIMEOUT)',
       wrapped(timeout(TimeoutType.START_TO_CLOSE), RetryState.TIMEOUT),
       inside,
       0,
-      { kind: 'retry', delay_ms: 1_000, sent_before: 1 },
+      retry(jittered(1), 1),
     ],
     [
       'local transient answer, wrapped (maximum attempts reached: its one try)',
       wrapped(rateLimited, RetryState.MAXIMUM_ATTEMPTS_REACHED),
       inside,
       0,
-      { kind: 'retry', delay_ms: 2_000, sent_before: 1 },
+      retry(2_000, 1),
     ],
     [
       'local attempt cut by its limit (no answer: Seer may have the run) as the window ends: asks again',
       timeout(TimeoutType.START_TO_CLOSE),
       atTheEnd,
       0,
-      { kind: 'retry', delay_ms: 1_000, sent_before: 1 },
+      retry(jittered(1), 1),
     ],
     [
       'a server TIMEOUT inside the window is not the window: send again',
       wrapped(afterZeroDelay, RetryState.TIMEOUT),
       inside,
       1,
-      { kind: 'retry', delay_ms: 4_000, sent_before: 3 },
+      retry(4_000, 3),
     ],
     [
       'a server TIMEOUT past the window: retries_exhausted with the last answer',
@@ -205,14 +228,14 @@ describe('nextStepAfter: the heal window is judged between attempts', () => {
       transient({ attempt: 1, seer_status: 503 }),
       inside,
       0,
-      { kind: 'retry', delay_ms: 1_000, sent_before: 1 },
+      retry(jittered(1), 1),
     ],
     [
       'local unexpected error in the activity: its request counts (Seer may have it), send again',
       ApplicationFailure.create({ message: 'boom', type: 'TypeError' }),
       inside,
       0,
-      { kind: 'retry', delay_ms: 1_000, sent_before: 1 },
+      retry(jittered(1), 1),
     ],
     [
       'regular terminal answer on a retry: the run fails with it and the requests it counted',
@@ -251,14 +274,14 @@ describe('nextStepAfter: the heal window is judged between attempts', () => {
       wrapped(unavailable503, RetryState.TIMEOUT),
       inside,
       1,
-      { kind: 'retry', delay_ms: 8_000, sent_before: 4 },
+      retry(jittered(4), 4),
     ],
     [
       'a server TIMEOUT with no Temporal cause at all inside the window: what was sent before',
       wrapped(undefined, RetryState.TIMEOUT),
       inside,
       2,
-      { kind: 'retry', delay_ms: 2_000, sent_before: 2 },
+      retry(jittered(2), 2),
     ],
     [
       'a regular transient failure the server did not give up on is not ours to read',
@@ -272,7 +295,97 @@ describe('nextStepAfter: the heal window is judged between attempts', () => {
     ['undefined', undefined, inside, 0, RETHROW],
   ])('%s', (_case, err, clock, sentBefore, expected) => {
     // As the workflow calls it: the local attempt is the one with nothing sent before it.
-    const at = { ...clock, sent_before: sentBefore, local: sentBefore === 0 };
+    const at = { ...clock, sent_before: sentBefore, local: sentBefore === 0, run_uuid: RUN_UUID };
+    expect(nextStepAfter(err, at)).toEqual(expected);
+  });
+
+  it("the delays the workflow computes itself are the policy's, shortened by at most a fifth", () => {
+    for (const n of [1, 2, 4]) {
+      expect(jittered(n)).toBeLessThanOrEqual(backoffMs(n));
+      expect(jittered(n)).toBeGreaterThanOrEqual(backoffMs(n) * 0.8);
+    }
+  });
+});
+
+describe('nextStepAfter: an attempt that sent nothing (no token from the Seer budget)', () => {
+  const NOW = 1_000_000;
+  const inside = { now_ms: NOW, window_ends_at_ms: NOW + 3_600_000 };
+  const past = { now_ms: NOW, window_ends_at_ms: NOW - 1 };
+  const atOnce = (sent_before: number): NextStep => ({
+    kind: 'retry',
+    delay_ms: 0,
+    sent_before,
+    nothing_sent: true,
+  });
+  type Row = [
+    string,
+    unknown,
+    { now_ms: number; window_ends_at_ms: number },
+    local: boolean,
+    sentBefore: number,
+    NextStep,
+  ];
+  it.each<Row>([
+    [
+      'the local first attempt sent nothing: a regular activity at once, 0 sent',
+      notSent(0),
+      inside,
+      true,
+      0,
+      atOnce(0),
+    ],
+    [
+      'the local first attempt, wrapped as the SDK may deliver it',
+      wrapped(notSent(0), RetryState.NON_RETRYABLE_FAILURE),
+      inside,
+      true,
+      0,
+      atOnce(0),
+    ],
+    [
+      "a regular activity's first attempt sent nothing: a fresh one at once, the count unchanged",
+      wrapped(notSent(0), RetryState.NON_RETRYABLE_FAILURE),
+      inside,
+      false,
+      0,
+      atOnce(0),
+    ],
+    [
+      "a regular activity's third attempt sent nothing after 1 + 2 requests: exactly 3 sent before",
+      wrapped(notSent(3), RetryState.NON_RETRYABLE_FAILURE),
+      inside,
+      false,
+      1,
+      atOnce(3),
+    ],
+    [
+      'sent nothing and the window is over: retries_exhausted with the exact count, no Seer status',
+      wrapped(notSent(3), RetryState.NON_RETRYABLE_FAILURE),
+      past,
+      false,
+      1,
+      {
+        kind: 'fail',
+        failure: {
+          reason: 'retries_exhausted',
+          seer_status: null,
+          attempts: 3,
+          message:
+            'Seer did not create the run within the heal window: no Seer request token in time (SEER_MAX_REQUESTS_PER_SECOND); nothing sent',
+          logged_by_activity: false,
+        },
+      },
+    ],
+    [
+      "sent nothing exactly at the window's end: still inside, sent again at once",
+      notSent(0),
+      { now_ms: NOW, window_ends_at_ms: NOW },
+      true,
+      0,
+      atOnce(0),
+    ],
+  ])('%s', (_case, err, clock, local, sentBefore, expected) => {
+    const at = { ...clock, sent_before: sentBefore, local, run_uuid: RUN_UUID };
     expect(nextStepAfter(err, at)).toEqual(expected);
   });
 });

@@ -80,6 +80,20 @@ describe('the response table (spec §3)', () => {
     },
   );
 
+  it("a POST its organization's queue held for the whole sync wait is 500 seer_run_pending with the queue's Retry-After, saying nothing was started", () => {
+    expect(
+      httpAnswerFor({ kind: 'pending', runUuid: UUID, why: 'queued', retryAfterS: 7 }),
+    ).toEqual({
+      status: 500,
+      headers: { 'retry-after': '7' },
+      body: {
+        error: 'seer_run_pending',
+        detail: expect.stringContaining('the run was not started'),
+        retry_token: UUID,
+      },
+    });
+  });
+
   it('Temporal unreachable is 503 temporal_unavailable with Retry-After', () => {
     expect(httpAnswerFor({ kind: 'temporal_unavailable' })).toEqual({
       status: 503,

@@ -10,8 +10,14 @@ import {
   type SeerRunStarter,
   type StartSeerRunResult,
 } from '../../activities/start-seer-run';
-import { RunType, type RecordedAttemptsBefore, type SeerRunInput } from '../../src/domain';
+import {
+  retryDelayMs,
+  RunType,
+  type RecordedAttemptsBefore,
+  type SeerRunInput,
+} from '../../src/domain';
 import type { SeerOutcome } from '../../src/seer/outcome';
+import { LOCAL_TOKEN_WAIT_MS, type SeerBudget } from '../../activities/seer-budget';
 
 const input: SeerRunInput = {
   run_uuid: '3b241101-e2bb-4255-8caf-4136c566a962',
@@ -33,6 +39,8 @@ async function attempt(
     before?: RecordedAttemptsBefore;
     request?: Record<string, unknown>;
     onAsk?: () => void;
+    seerBudget?: SeerBudget;
+    info?: { isLocal?: boolean; startToCloseTimeoutMs?: number };
   } = {},
 ) {
   const lines: Array<Record<string, unknown>> = [];
@@ -50,9 +58,13 @@ async function attempt(
   };
   const startSeerRun = createStartSeerRun({
     seer,
-    logger: pino({ base: null, timestamp: false }, sink),
+    logger: pino({ base: null, timestamp: false, level: 'debug' }, sink),
+    seerBudget: options.seerBudget,
   });
-  const env = new MockActivityEnvironment({ attempt: options.temporalAttempt ?? 1 });
+  const env = new MockActivityEnvironment({
+    attempt: options.temporalAttempt ?? 1,
+    ...options.info,
+  });
   const args: SeerRunInput = { ...input, request: options.request ?? input.request };
   const run: Promise<StartSeerRunResult> =
     options.before === undefined
@@ -164,8 +176,14 @@ describe('each outcome', () => {
     const { failure } = await attempt({ kind: 'transient', cause: 'ECONNREFUSED' });
     expect(failure).toMatchObject({
       message: 'Seer unavailable (ECONNREFUSED)',
-      nextRetryDelay: 1_000,
-      details: [{ attempt: 1, seer_status: null, next_retry_delay_ms: 1_000 }],
+      nextRetryDelay: retryDelayMs(input.run_uuid, 1, undefined),
+      details: [
+        {
+          attempt: 1,
+          seer_status: null,
+          next_retry_delay_ms: retryDelayMs(input.run_uuid, 1, undefined),
+        },
+      ],
     });
   });
 
@@ -188,19 +206,36 @@ describe('the next delay (seer-runs.md §4)', () => {
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   });
 
-  it.each<[string, SeerOutcome, number, number]>([
-    ['Retry-After: 0 counts as 1 s (no tight loop)', unavailable(0), 1, 1_000],
-    ['a Retry-After below 1 s counts as 1 s', unavailable(200), 2, 1_000],
-    ['Retry-After: 3600 is capped at 60 s', unavailable(3_600_000), 1, 60_000],
-    ['Retry-After: 5 is honoured on a retry', unavailable(5_000), 4, 5_000],
-    ["no Retry-After after the 3rd request: the policy's 4 s", unavailable(), 3, 4_000],
-    ['no Retry-After after the 10th request: at most 60 s', unavailable(), 10, 60_000],
-  ])('%s', async (_case, outcome, temporalAttempt, delay) => {
+  // Each delay carries the run's jitter: a Retry-After is a minimum (up to a fifth longer, at most
+  // 60 s), the policy's backoff a maximum (up to a fifth shorter).
+  it.each<[string, SeerOutcome, number, number, number]>([
+    ['Retry-After: 0 counts as 1 s (no tight loop)', unavailable(0), 1, 1_000, 1_200],
+    ['a Retry-After below 1 s counts as 1 s', unavailable(200), 2, 1_000, 1_200],
+    ['Retry-After: 3600 is capped at 60 s', unavailable(3_600_000), 1, 60_000, 60_000],
+    [
+      'Retry-After: 55 is honoured, and jitter never takes it above 60 s',
+      unavailable(55_000),
+      1,
+      55_000,
+      60_000,
+    ],
+    ['Retry-After: 5 is honoured on a retry', unavailable(5_000), 4, 5_000, 6_000],
+    [
+      "no Retry-After after the 3rd request: the policy's 4 s, shortened",
+      unavailable(),
+      3,
+      3_200,
+      4_000,
+    ],
+    ['no Retry-After after the 10th request: at most 60 s', unavailable(), 10, 48_000, 60_000],
+  ])('%s', async (_case, outcome, temporalAttempt, min, max) => {
     const { failure } = await attempt(outcome, { temporalAttempt });
+    const delay = failure?.nextRetryDelay as number;
+    expect(delay).toBeGreaterThanOrEqual(min);
+    expect(delay).toBeLessThanOrEqual(max);
     expect(failure).toMatchObject({
       type: 'seer_transient',
       nonRetryable: false,
-      nextRetryDelay: delay,
       details: [{ attempt: temporalAttempt, seer_status: 503, next_retry_delay_ms: delay }],
     });
   });
@@ -216,7 +251,13 @@ describe('the heal window, judged between attempts', () => {
     expect(failure).toMatchObject({
       type: 'retries_exhausted',
       nonRetryable: true,
-      details: [{ attempt: 3, seer_status: 503, next_retry_delay_ms: 4_000 }],
+      details: [
+        {
+          attempt: 3,
+          seer_status: 503,
+          next_retry_delay_ms: retryDelayMs(input.run_uuid, 3, undefined),
+        },
+      ],
     });
     expect(log).toEqual([
       {
@@ -235,7 +276,10 @@ describe('the heal window, judged between attempts', () => {
   it('a transient answer whose next request still fits is retried', async () => {
     const before = { sent_before: 1, heal_window_ends_at_ms: Date.now() + 60_000 };
     const { failure } = await attempt(unavailable, { before, temporalAttempt: 2 });
-    expect(failure).toMatchObject({ type: 'seer_transient', nextRetryDelay: 4_000 });
+    expect(failure).toMatchObject({
+      type: 'seer_transient',
+      nextRetryDelay: retryDelayMs(input.run_uuid, 3, undefined),
+    });
   });
 
   it('an answer that came after the window ended still makes the run LIVE', async () => {
@@ -266,5 +310,75 @@ describe('the heal window, judged between attempts', () => {
       nonRetryable: true,
       details: [{ attempt: 4, seer_status: 503 }],
     });
+  });
+});
+
+describe('with a Seer cap, every request takes a token from the worker budget first', () => {
+  /** A gate that answers `granted` and remembers how long each caller would wait. */
+  function gate(granted: boolean) {
+    const waits: number[] = [];
+    const seerBudget: SeerBudget = {
+      gate: {
+        acquire: (maxWaitMs) => {
+          waits.push(maxWaitMs);
+          return Promise.resolve(granted);
+        },
+      },
+      requestTimeoutMs: 1_000,
+    };
+    return { seerBudget, waits };
+  }
+
+  it('the local first attempt waits briefly for its token, then asks Seer', async () => {
+    const { seerBudget, waits } = gate(true);
+    let asked = 0;
+    const { result } = await attempt(live, {
+      seerBudget,
+      info: { isLocal: true, startToCloseTimeoutMs: 3_000 },
+      onAsk: () => asked++,
+    });
+    expect(result).toMatchObject({ run_id: 5, attempt: 1 });
+    expect(waits).toEqual([LOCAL_TOKEN_WAIT_MS]);
+    expect(asked).toBe(1);
+  });
+
+  it('a regular activity waits what its start-to-close leaves beside the request timeout and 1 s', async () => {
+    const { seerBudget, waits } = gate(true);
+    await attempt(live, {
+      seerBudget,
+      before: { sent_before: 1 },
+      info: { isLocal: false, startToCloseTimeoutMs: 6_000 },
+    });
+    expect(waits).toEqual([6_000 - 1_000 - 1_000]);
+  });
+
+  it('no token in time: seer_request_not_sent, non-retryable, Seer never asked, the count sent before in its details', async () => {
+    const { seerBudget } = gate(false);
+    let asked = 0;
+    const { failure, log } = await attempt(live, {
+      seerBudget,
+      temporalAttempt: 3,
+      before: { sent_before: 1 },
+      info: { isLocal: false, startToCloseTimeoutMs: 6_000 },
+      onAsk: () => asked++,
+    });
+    expect(asked).toBe(0);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({
+      type: 'seer_request_not_sent',
+      nonRetryable: true,
+      details: [{ attempt: 3, seer_status: null }],
+    });
+    expect(log).toMatchObject([{ level: 20, attempt: 4, msg: 'no Seer request token in time' }]);
+  });
+
+  it('an invalid payload takes no token: nothing would be sent', async () => {
+    const { seerBudget, waits } = gate(true);
+    const { failure } = await attempt(live, {
+      seerBudget,
+      request: { organization_id: 42, query: '' },
+    });
+    expect(failure).toMatchObject({ type: 'invalid_payload' });
+    expect(waits).toEqual([]);
   });
 });

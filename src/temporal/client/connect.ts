@@ -5,7 +5,7 @@ import type { Tracing } from '../../tracing/tracing';
 import type { PayloadKey } from '../codec';
 import { dataConverterFor } from '../codec';
 import { ApiConnection } from './api-connection';
-import { RunGateway, type GatewayLog } from './gateway';
+import { RunGateway, type GatewayLog, type RunFairness } from './gateway';
 
 export interface RunGatewayConnectOptions {
   connectionOptions: ConnectionOptions;
@@ -17,6 +17,8 @@ export interface RunGatewayConnectOptions {
   logger: GatewayLog;
   /** The embedded worker's Client once it runs (src/temporal/embedded-worker.ts). */
   embeddedClient?: (() => Client | undefined) | undefined;
+  /** Starts carry a priority keyed by organization (SEER_RUNS_FAIRNESS=on); none when omitted. */
+  fairness?: RunFairness | undefined;
   /** The start's span and the trace context in the run's headers (src/tracing); off when omitted. */
   tracing?: Tracing;
 }
@@ -42,6 +44,7 @@ export function connectRunGateway(options: RunGatewayConnectOptions): ConnectedG
       taskQueue: options.taskQueue,
       pageTokenKey: options.pageTokenKey,
       logger: options.logger,
+      fairness: options.fairness,
     }),
     close: () => connection.close(),
   };

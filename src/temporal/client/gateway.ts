@@ -18,7 +18,7 @@ import type { SeerRunInput, SeerRunResult, SeerRunView } from '../../domain';
 import { isFailureReason, SearchAttr, SeerRunStatus } from '../../domain';
 import type { MirrorOutcome, PendingWhy } from '../../domain/run-outcome';
 import type { seerRun } from '../../../workflows';
-import { SEER_RUN_WORKFLOW, startSeerRunWorkflow, type SeerRunMemo } from '../runs';
+import { runPriority, SEER_RUN_WORKFLOW, startSeerRunWorkflow, type SeerRunMemo } from '../runs';
 import { ApiConnection } from './api-connection';
 import { dateOf, executionOfRaw, listQuery, type ListFilter } from './list';
 import { openPageToken, sealPageToken } from './page-token';
@@ -113,6 +113,16 @@ export interface RunGatewayOptions {
    * while the embedded worker is not running.
    */
   embeddedClient?: (() => Client | undefined) | undefined;
+  /**
+   * Fairness between organizations (SEER_RUNS_FAIRNESS=on): every start carries a priority keyed by
+   * the run's organization, with its weight. Undefined: starts carry no priority.
+   */
+  fairness?: RunFairness | undefined;
+}
+
+export interface RunFairness {
+  /** The organization's fairness weight (SEER_RUNS_ORG_WEIGHTS; 1 when not listed). */
+  weightOf(organizationId: number): number;
 }
 
 export class RunGateway {
@@ -123,6 +133,7 @@ export class RunGateway {
   readonly #pageTokenKey: string;
   readonly #stalePollerMs: number;
   readonly #logger: GatewayLog;
+  readonly #fairness: RunFairness | undefined;
 
   constructor(options: RunGatewayOptions) {
     if (!(options.client.connection instanceof ApiConnection)) {
@@ -137,6 +148,7 @@ export class RunGateway {
     this.#pageTokenKey = options.pageTokenKey;
     this.#stalePollerMs = options.stalePollerMs ?? STALE_POLLER_MS;
     this.#logger = options.logger;
+    this.#fairness = options.fairness;
   }
 
   get taskQueue(): string {
@@ -153,12 +165,15 @@ export class RunGateway {
     }
     const embedded = this.#embeddedClient();
     const starter = embedded ?? this.#client;
+    const org = input.organization_id;
+    const priority = this.#fairness && runPriority(org, this.#fairness.weightOf(org));
     try {
       const started = await this.#call(
         bound,
         () =>
           startSeerRunWorkflow(starter, this.#taskQueue, input, memo, {
             requestEagerStart: embedded !== undefined,
+            priority,
           }),
         // The embedded worker's NativeConnection ignores the abort signal (SDK 1.24): its start
         // ends at the request's deadline itself. A start is no long poll, so no margin is needed.
@@ -525,9 +540,12 @@ function whyUnfinished(err: unknown, requestSignal: AbortSignal): PendingWhy {
   return 'error';
 }
 
-/** The request's signal aborts with a TimeoutError at its deadline (RequestBound). */
+/**
+ * The request's signal aborts with a TimeoutError at its deadline (RequestBound). By name: a
+ * DOMException is no `instanceof Error` in another realm (jest's sandbox).
+ */
 function isDeadline(reason: unknown): boolean {
-  return reason instanceof Error && reason.name === 'TimeoutError';
+  return (reason as { name?: unknown } | null)?.name === 'TimeoutError';
 }
 
 function grpcCode(err: unknown): number | undefined {

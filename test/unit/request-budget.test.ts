@@ -1,0 +1,128 @@
+// The worker's Seer request budget (src/seer/request-budget.ts) on a fake clock: tokens evenly
+// spaced, a caller told "no" at once when its token would come too late, the rate changed live,
+// and a cancelled wait that gives its token back.
+import { RequestBudget, type BudgetClock } from '../../src/seer/request-budget';
+
+/** Time moves only when the test says so; sleepers wake in order of their deadlines. */
+class FakeClock implements BudgetClock {
+  #now = 1_000_000;
+  #sleepers: Array<{ until: number; wake: () => void }> = [];
+
+  now(): number {
+    return this.#now;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.#sleepers.push({ until: this.#now + ms, wake: resolve }));
+  }
+
+  /** Lets what is due now settle first, then moves time and wakes the sleepers due by then. */
+  async advance(ms: number): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#now += ms;
+    const due = this.#sleepers.filter((s) => s.until <= this.#now);
+    this.#sleepers = this.#sleepers.filter((s) => s.until > this.#now);
+    for (const s of due) s.wake();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Starts `count` acquires at once and records, in fake time, when each one is granted. */
+function acquireAll(budget: RequestBudget, clock: FakeClock, count: number, maxWaitMs: number) {
+  const grantedAt: Array<number | false> = Array.from({ length: count }, () => false);
+  const all = Array.from({ length: count }, (_, i) =>
+    budget.acquire(maxWaitMs).then((granted) => {
+      grantedAt[i] = granted ? clock.now() : false;
+    }),
+  );
+  return { grantedAt, all: Promise.all(all) };
+}
+
+describe('RequestBudget', () => {
+  it('grants the first token at once and spaces the next ones evenly (10/s: 100 ms apart)', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(10, clock);
+    const { grantedAt, all } = acquireAll(budget, clock, 5, 10_000);
+    for (let i = 0; i < 5; i++) await clock.advance(100);
+    await all;
+    const start = 1_000_000;
+    expect(grantedAt).toEqual([start, start + 100, start + 200, start + 300, start + 400]);
+  });
+
+  it('holds any 1 s window to the rate plus one, however many callers arrive at once', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(10, clock);
+    const { grantedAt, all } = acquireAll(budget, clock, 60, 60_000);
+    for (let i = 0; i < 80; i++) await clock.advance(100);
+    await all;
+    const times = grantedAt.filter((t): t is number => t !== false);
+    expect(times).toHaveLength(60);
+    for (const t of times) {
+      expect(times.filter((u) => u >= t && u < t + 1_000).length).toBeLessThanOrEqual(10);
+      expect(times.filter((u) => u >= t && u <= t + 1_000).length).toBeLessThanOrEqual(11);
+    }
+  });
+
+  it('says no at once, reserving nothing, when the next token is further away than the caller may wait', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(5, clock);
+    const { grantedAt, all } = acquireAll(budget, clock, 3, 250);
+    // Tokens at 0, 200 ms; the third would come at 400 ms: more than 250 ms away.
+    expect(grantedAt[2]).toBe(false);
+    await clock.advance(200);
+    await all;
+    expect(grantedAt).toEqual([1_000_000, 1_000_200, false]);
+    // The refused caller reserved nothing: the next token is at 400 ms, 200 ms from now.
+    const next = budget.acquire(200);
+    await clock.advance(200);
+    await expect(next).resolves.toBe(true);
+  });
+
+  it('after a quiet spell a token is free at once, with no burst saved up', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(10, clock);
+    await clock.advance(60_000);
+    await expect(budget.acquire(0)).resolves.toBe(true);
+    await expect(budget.acquire(0)).resolves.toBe(false);
+  });
+
+  it('a new rate spaces the next tokens', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(10, clock);
+    await expect(budget.acquire(0)).resolves.toBe(true);
+    budget.setRate(2);
+    expect(budget.perSecond).toBe(2);
+    const { grantedAt, all } = acquireAll(budget, clock, 2, 10_000);
+    for (let i = 0; i < 10; i++) await clock.advance(100);
+    await all;
+    expect(grantedAt).toEqual([1_000_500, 1_001_000]);
+  });
+
+  it('a late timer delays the tokens behind it rather than bunching them', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(10, clock);
+    const { grantedAt, all } = acquireAll(budget, clock, 3, 10_000);
+    await clock.advance(250); // the timer for the 100 ms token fires 150 ms late
+    for (let i = 0; i < 3; i++) await clock.advance(100);
+    await all;
+    expect(grantedAt).toEqual([1_000_000, 1_000_250, 1_000_350]);
+  });
+
+  it('a cancelled wait rejects and leaves the queue: the next caller gets its token', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(1, clock);
+    await expect(budget.acquire(0)).resolves.toBe(true);
+    const cancel = new AbortController();
+    const waiting = budget.acquire(5_000, cancel.signal);
+    cancel.abort(new Error('aborted'));
+    await expect(waiting).rejects.toThrow('aborted');
+    // The token at 1 s is free again: a caller that may wait 1 s gets it.
+    const next = budget.acquire(1_000);
+    await clock.advance(1_000);
+    await expect(next).resolves.toBe(true);
+  });
+
+  it.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('refuses a rate of %p', (rate) => {
+    expect(() => new RequestBudget(rate)).toThrow(RangeError);
+  });
+});
