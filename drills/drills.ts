@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { runUuidFor } from '../src/api/idempotency';
-import { LOCAL_ATTEMPT_LIMIT_MS, retryDelayMs, SeerRoute } from '../src/domain';
+import { backoffMs, LOCAL_ATTEMPT_LIMIT_MS, SeerRoute } from '../src/domain';
 import type { RecordedRequest } from '../src/fake-seer/server';
 import { runRedriveCli } from '../src/redrive/cli';
 import type { StackProcess } from '../src/stack/processes';
@@ -462,7 +462,7 @@ async function seerStampede(
   // The wait after a run's last refused request, as its policy scheduled it.
   const largestBackoffMs = Math.max(
     0,
-    ...[...sentBefore.values()].map((sent) => retryDelayMs(sent, undefined)),
+    ...[...sentBefore.values()].map((sent) => backoffMs(sent)),
   );
   const boundMs = (runs.length / cap) * 1_000 + largestBackoffMs;
   const fromReturn = await stack.seer.histogram(backAt);
