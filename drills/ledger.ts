@@ -55,7 +55,8 @@ export interface NoisyNeighbourFigures {
 export interface StampedeFigures {
   cap_per_second: number;
   outage_seconds: number;
-  /** Requests Seer received in each second from its return on. */
+  /** Requests Seer received in each second from the outage's start on, and from its return on. */
+  per_second_from_outage: number[];
   per_second_from_return: number[];
   /** The most requests in any 1 s window (sliding) from Seer's return on, and over the whole drill. */
   max_in_any_second_from_return: number;
