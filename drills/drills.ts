@@ -409,6 +409,7 @@ async function noisyNeighbour(
     a_answered_queued: aOutcomes.reduce((sum, o) => sum + queuedAnswers(o), 0),
     b_quiet: latencies(quietMs),
     b_burst: latencies(burstMs),
+    b_burst_ms: burstMs.map(Math.round),
     b_answered_queued: bOutcomes.reduce((sum, o) => sum + queuedAnswers(o), 0),
   };
   const aNotLive = aOutcomes.filter((o) => o.final.status !== 200 && o.final.status !== 201);

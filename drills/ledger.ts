@@ -49,6 +49,8 @@ export interface NoisyNeighbourFigures {
   a_answered_queued: number;
   b_quiet: Latencies;
   b_burst: Latencies;
+  /** Each of B's runs through the burst, in the order sent (one a second from the burst's start). */
+  b_burst_ms: number[];
   b_answered_queued: number;
 }
 
