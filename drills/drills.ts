@@ -363,19 +363,20 @@ async function noisyNeighbour(
   const [orgA, orgB] = [nextOrg++, nextOrg++];
   const bRuns: RunRequest[] = [];
   const bOutcomes: RunOutcome[] = [];
-  // B's runs one a second whatever the last one is doing (as a steady product would send them),
-  // each timed from its POST to its LIVE answer, while `more` says so.
-  const bEverySecond = async (phase: string, more: (sent: number) => boolean) => {
-    const timed: Promise<number>[] = [];
-    for (let i = 0; more(i); i++) {
+  const bMs: Promise<number>[] = [];
+  const drained = { at: undefined as number | undefined };
+  // B's clock: one run a second whatever the last one is doing (as a steady product sends them),
+  // each timed from its POST to its LIVE answer, from before A's burst until A has drained.
+  const bClock = (async () => {
+    for (let i = 0; drained.at === undefined; i++) {
       if (i > 0) await sleep(1_000);
-      const [run] = explorerRuns(1, `noisy-b-${phase}-${i}`, orgB);
+      const [run] = explorerRuns(1, `noisy-b-${i}`, orgB);
       bRuns.push(run!);
-      timed.push(
+      bMs.push(
         (async () => {
           const sent = performance.now();
           const outcome = await driveRun(
-            replicasFrom(stack.apiUrls, bRuns.length),
+            replicasFrom(stack.apiUrls, i),
             run!,
             Date.now() + 120_000,
           );
@@ -384,27 +385,28 @@ async function noisyNeighbour(
         })(),
       );
     }
-    return Promise.all(timed);
-  };
-  // Two runs first, untimed: a fresh stack's first runs pay for cold caches, not for A.
-  await bEverySecond('warm-up', (i) => i < 2);
-  const quietMs = await bEverySecond('quiet', (i) => i < size.noisyQuiet);
+  })();
+  // Two runs first, untimed (a fresh stack's first runs pay for cold caches, not for A), then the
+  // quiet ones; A's burst lands half a second after B's last quiet run was sent, mid-cadence.
+  const warmUp = 2;
+  await waitFor(() => Promise.resolve(bRuns.length >= warmUp + size.noisyQuiet), 120_000);
+  await sleep(500);
 
   const aRuns = explorerRuns(size.noisyBurst, 'noisy-a', orgA);
   const burstStarted = Date.now();
-  let drainedAt: number | undefined;
-  const aDriving = pool(aRuns, aRuns.length, (run) =>
+  const aOutcomes = await pool(aRuns, aRuns.length, (run) =>
     driveRun(replicasFrom(stack.apiUrls, aRuns.indexOf(run)), run, Date.now() + 600_000),
-  ).then((outcomes) => {
-    drainedAt = Date.now();
-    return outcomes;
-  });
-  const burstMs = await bEverySecond('burst', () => drainedAt === undefined);
-  const aOutcomes = await aDriving;
+  );
+  const drainedAt = Date.now();
+  drained.at = drainedAt;
+  await bClock;
+  const allBMs = await Promise.all(bMs);
+  const quietMs = allBMs.slice(warmUp, warmUp + size.noisyQuiet);
+  const burstMs = allBMs.slice(warmUp + size.noisyQuiet);
 
   const noisy = {
     a_runs: aRuns.length,
-    a_drain_seconds: Math.round((drainedAt! - burstStarted) / 100) / 10,
+    a_drain_seconds: Math.round((drainedAt - burstStarted) / 100) / 10,
     a_posts: aOutcomes.reduce((sum, o) => sum + o.answers.length, 0),
     a_answered_queued: aOutcomes.reduce((sum, o) => sum + queuedAnswers(o), 0),
     b_quiet: latencies(quietMs),
@@ -463,10 +465,7 @@ async function seerStampede(
       madeAt.set(q.key, Math.min(madeAt.get(q.key) ?? Infinity, q.at));
   }
   // The wait after a run's last refused request, as its policy scheduled it.
-  const largestBackoffMs = Math.max(
-    0,
-    ...[...sentBefore.values()].map((sent) => backoffMs(sent)),
-  );
+  const largestBackoffMs = Math.max(0, ...[...sentBefore.values()].map((sent) => backoffMs(sent)));
   const boundMs = (runs.length / cap) * 1_000 + largestBackoffMs;
   const fromReturn = await stack.seer.histogram(backAt);
   const wholeDrill = await stack.seer.histogram(downAt);
