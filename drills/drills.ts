@@ -103,7 +103,7 @@ export const CI: DrillSize = {
   fuzzRuns: 60,
   redrive: 20,
   redriveLostAnswers: 3,
-  noisyQuiet: 8,
+  noisyQuiet: 15,
   noisyBurst: 150,
   stampede: 60,
   stampedeOutageSeconds: 20,
