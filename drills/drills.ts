@@ -162,9 +162,7 @@ export const OWN_STACK: Partial<Record<string, (size: DrillSize) => DrillStackOp
   // later) would go after it, so the second answer is each run's last.
   redrive_after_long_outage: () => ({ healWindow: '2500ms' }),
   // Fairness as shipped (on, SEER_RUNS_FAIR_IN_FLIGHT's default, no weights), whatever the shell says.
-  // Seer answers in 50 ms (the bench's): a run in flight waits on Seer as a real one does, instead
-  // of every run being pure CPU on a 2-core machine.
-  noisy_neighbour: () => ({ seerLatencyMs: 50, env: { SEER_RUNS_FAIRNESS: 'on' } }),
+  noisy_neighbour: () => ({ env: { SEER_RUNS_FAIRNESS: 'on' } }),
   // The cap on every worker and the API; the heal window stays the default 24 h, far past the outage.
   seer_stampede: (size) => ({
     env: { SEER_MAX_REQUESTS_PER_SECOND: String(size.stampedeCap) },
@@ -360,6 +358,10 @@ async function noisyNeighbour(
   earlier: Set<string>,
 ): Promise<DrillResult> {
   const started = Date.now();
+  // Seer answers in 50 ms (the bench's): a run in flight waits on Seer as a real one does, instead
+  // of every run being pure CPU on a 2-core machine.
+  const before = await stack.seer.configure({});
+  await stack.seer.configure({ latency_ms: 50 });
   const [orgA, orgB] = [nextOrg++, nextOrg++];
   const bRuns: RunRequest[] = [];
   const bOutcomes: RunOutcome[] = [];
@@ -401,6 +403,7 @@ async function noisyNeighbour(
   drained.at = drainedAt;
   await bClock;
   const allBMs = await Promise.all(bMs);
+  await stack.seer.configure({ latency_ms: before.latency_ms });
   const quietMs = allBMs.slice(warmUp, warmUp + size.noisyQuiet);
   const burstMs = allBMs.slice(warmUp + size.noisyQuiet);
 
