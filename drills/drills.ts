@@ -424,7 +424,9 @@ async function noisyNeighbour(
       `A: ${aRuns.length} runs at once, drained in ${noisy.a_drain_seconds} s, ${noisy.a_answered_queued}/${noisy.a_posts} POSTs answered 500 queued (token 404, resent)`,
       `B: one run a second, p50/p99 ${noisy.b_quiet.p50_ms}/${noisy.b_quiet.p99_ms} ms alone (${quietMs.length} runs), ${noisy.b_burst.p50_ms}/${noisy.b_burst.p99_ms} ms through A's burst (${burstMs.length} runs)`,
       ...(noisy.b_burst.p99_ms > 2 * noisy.b_quiet.p99_ms
-        ? [`B's p99 through the burst is more than twice its quiet p99`]
+        ? [
+            `B's p99 through the burst is more than twice its quiet p99 (${noisy.b_burst.p99_ms} ms, ${noisy.b_quiet.p99_ms} ms; in order ${noisy.b_burst_ms.join(' ')})`,
+          ]
         : []),
       ...(aNotLive.length ? [`${aNotLive.length} A clients had no LIVE answer`] : []),
       ...answerNotes([...aOutcomes, ...bOutcomes]),
