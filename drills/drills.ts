@@ -986,11 +986,18 @@ async function driveRunWithToken(
   run: RunRequest,
   token: string | undefined,
 ): Promise<RunOutcome> {
-  if (!token) return driveRun(apis, run, Date.now() + 90_000);
+  const deadline = Date.now() + 90_000;
+  if (!token) return driveRun(apis, run, deadline);
   const answers = [];
-  for (const deadline = Date.now() + 90_000; ;) {
+  for (;;) {
     const answer = await post(apis[0]!, run, { retryToken: token });
     answers.push(answer);
+    // 404: the start never reached Temporal (the admission queue's sync wait ran out before its
+    // turn); the client resends the body, with the same Idempotency-Key, as the retry rule says.
+    if (answer.status === 404) {
+      const resent = await driveRun(apis, run, deadline);
+      return { ...resent, answers: [...answers, ...resent.answers] };
+    }
     if (answer.status === 200 || answer.status === 502 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 250));
   }
