@@ -16,11 +16,13 @@ import {
   finish,
   keysOf,
   killWorkerInRetries,
+  OWN_STACK,
   seerSaw,
   type Drill,
   type DrillSize,
 } from './drills';
 import type { DrillResult } from './ledger';
+import type { DrillStackOptions } from './stack';
 
 /** Drives `runs` through both replicas (alternating first choice), `concurrency` at a time. */
 function drive(
@@ -191,4 +193,14 @@ export const CLUSTER_DRILLS: Record<string, Drill<DrillCluster>> = {
 
   seer_outage: ANY_BACKEND.seer_outage,
   load: ANY_BACKEND.load,
+  noisy_neighbour: ANY_BACKEND.noisy_neighbour,
+  seer_stampede: ANY_BACKEND.seer_stampede,
+};
+
+/**
+ * The cap on Seer needs a cluster of its own (its APIs and workers read it at start; the other
+ * drills run uncapped). Fairness is on by default: noisy_neighbour runs on the shared cluster.
+ */
+export const CLUSTER_OWN_STACK: Partial<Record<string, (size: DrillSize) => DrillStackOptions>> = {
+  seer_stampede: OWN_STACK.seer_stampede,
 };

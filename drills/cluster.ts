@@ -46,6 +46,7 @@ export async function startDrillCluster(
     await cleanUp();
     throw err;
   });
+  let closed: Promise<void> | undefined;
   const { postgres } = cluster.processes;
   if (!postgres) {
     await cluster.stop();
@@ -63,9 +64,10 @@ export async function startDrillCluster(
       'worker-2': `http://127.0.0.1:${cluster.ports.workerMetrics2}/metrics`,
     },
     timings: cluster.timings,
-    async close() {
-      await cluster.stop();
-      await cleanUp();
+    // Once: a suite may close the shared cluster early to start one with other settings.
+    close() {
+      closed ??= cluster.stop().then(cleanUp);
+      return closed;
     },
   };
 }

@@ -1,16 +1,16 @@
 // The fault drills: each breaks one part of the stack while runs are in flight and then counts,
 // through the API, that every run it asked for ended LIVE or FAILED, once. Sizes scale for CI.
-// Drills in OWN_STACK need a stack with other settings (a short heal window).
+// Drills in OWN_STACK need a stack with other settings (a short heal window, a cap on Seer).
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { runUuidFor } from '../src/api/idempotency';
-import { LOCAL_ATTEMPT_LIMIT_MS, SeerRoute } from '../src/domain';
+import { backoffMs, LOCAL_ATTEMPT_LIMIT_MS, SeerRoute } from '../src/domain';
 import type { RecordedRequest } from '../src/fake-seer/server';
 import { runRedriveCli } from '../src/redrive/cli';
 import type { StackProcess } from '../src/stack/processes';
 import { driveRun, pool, post, replicasFrom, type RunOutcome, type RunRequest } from './client';
 import { cutAttempts, cutNote, type KillFigures } from './cut-attempts';
-import { tally, type DrillResult, type RedriveFigures } from './ledger';
+import { tally, type DrillResult, type Latencies, type RedriveFigures } from './ledger';
 import { DRILL_TOKEN, type DrillStack, type DrillStackOptions, type DrillTarget } from './stack';
 import { activitiesInFlight, localActivitiesRun } from './worker-metrics';
 
@@ -47,6 +47,13 @@ export interface DrillSize {
   /** Runs that end FAILED retries_exhausted and are re-driven, and how many of them lost an answer. */
   redrive: number;
   redriveLostAnswers: number;
+  /** noisy_neighbour: B's runs alone (one a second), then A's burst, all sent at once. */
+  noisyQuiet: number;
+  noisyBurst: number;
+  /** seer_stampede: runs pending through a Seer outage, its length, and the stack's cap on Seer. */
+  stampede: number;
+  stampedeOutageSeconds: number;
+  stampedeCap: number;
 }
 
 export const FULL: DrillSize = {
@@ -69,6 +76,11 @@ export const FULL: DrillSize = {
   fuzzRuns: 300,
   redrive: 100,
   redriveLostAnswers: 10,
+  noisyQuiet: 30,
+  noisyBurst: 1000,
+  stampede: 500,
+  stampedeOutageSeconds: 90,
+  stampedeCap: 50,
 };
 
 export const CI: DrillSize = {
@@ -91,6 +103,11 @@ export const CI: DrillSize = {
   fuzzRuns: 60,
   redrive: 20,
   redriveLostAnswers: 3,
+  noisyQuiet: 15,
+  noisyBurst: 150,
+  stampede: 60,
+  stampedeOutageSeconds: 20,
+  stampedeCap: 10,
 };
 
 let nextOrg = 9_000 + Math.floor(Math.random() * 1_000) * 100;
@@ -99,8 +116,8 @@ function runsOf(
   count: number,
   tag: string,
   body: (i: number) => Record<string, unknown>,
+  org = nextOrg++,
 ): RunRequest[] {
-  const org = nextOrg++;
   return Array.from({ length: count }, (_, i) => ({
     org,
     key: `${tag}-${i}-${randomUUID()}`,
@@ -108,12 +125,17 @@ function runsOf(
   }));
 }
 
-export const explorerRuns = (count: number, tag: string) =>
-  runsOf(count, tag, (i) => ({
-    type: 'explorer',
-    project_id: 1,
-    request: { query: `${tag} run ${i}` },
-  }));
+export const explorerRuns = (count: number, tag: string, org?: number) =>
+  runsOf(
+    count,
+    tag,
+    (i) => ({
+      type: 'explorer',
+      project_id: 1,
+      request: { query: `${tag} run ${i}` },
+    }),
+    org,
+  );
 
 const featureRuns = (count: number, tag: string) =>
   runsOf(count, tag, (i) => ({
@@ -133,12 +155,18 @@ const assistedRuns = (count: number, tag: string) =>
   }));
 
 /** Settings a drill needs that the shared stack does not have: it gets a stack of its own. */
-export const OWN_STACK: Partial<Record<string, DrillStackOptions>> = {
+export const OWN_STACK: Partial<Record<string, (size: DrillSize) => DrillStackOptions>> = {
   // Short enough that a run's retries reach its end within seconds.
-  heal_window_race: { healWindow: '8s' },
+  heal_window_race: () => ({ healWindow: '8s' }),
   // 2.5 s: a run's second request (1 s after its first) goes inside the window, its third (2 s
   // later) would go after it, so the second answer is each run's last.
-  redrive_after_long_outage: { healWindow: '2500ms' },
+  redrive_after_long_outage: () => ({ healWindow: '2500ms' }),
+  // Fairness as shipped (on, SEER_RUNS_FAIR_IN_FLIGHT's default, no weights), whatever the shell says.
+  noisy_neighbour: () => ({ env: { SEER_RUNS_FAIRNESS: 'on' } }),
+  // The cap on every worker and the API; the heal window stays the default 24 h, far past the outage.
+  seer_stampede: (size) => ({
+    env: { SEER_MAX_REQUESTS_PER_SECOND: String(size.stampedeCap) },
+  }),
 };
 const HEAL_WINDOW_RACE_MS = 8_000;
 /** The operator's --rate in redrive_after_long_outage (the CLI's default is 10/s). */
@@ -153,10 +181,7 @@ async function timedRuns(stack: DrillStack, runs: RunRequest[]): Promise<number[
   });
 }
 
-function p99(latencies: number[]): number {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? 0);
-}
+const p99 = (ms: number[]) => latencies(ms).p99_ms;
 
 /** Healthy runs' p99 beside trouble, against their p99 alone: more than one short attempt is a fault. */
 function latencyNotes(what: string, alone: number[], beside: number[]): string[] {
@@ -303,8 +328,190 @@ export async function killWorkerInRetries(
   };
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
+}
+
+function latencies(ms: number[]): Latencies {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { runs: ms.length, p50_ms: percentile(sorted, 0.5), p99_ms: percentile(sorted, 0.99) };
+}
+
+/**
+ * Answers that were the admission queue's: 500 seer_run_pending, and then its retry_token answered
+ * 404 (nothing had been started; the client resent the body with the same Idempotency-Key).
+ */
+const queuedAnswers = (outcome: RunOutcome) =>
+  outcome.answers.filter((a, i) => a.status === 500 && outcome.answers[i + 1]?.status === 404)
+    .length;
+
+/**
+ * Organization A sends `size.noisyBurst` runs at once while B sends one run a second: B alone
+ * first (its quiet latencies), then through A's burst until A's last run is LIVE. Fairness is
+ * per organization: B's p99 in the burst may be at most twice its quiet p99.
+ */
+async function noisyNeighbour(
+  stack: DrillTarget,
+  size: DrillSize,
+  earlier: Set<string>,
+): Promise<DrillResult> {
+  const started = Date.now();
+  // Seer answers in 50 ms (the bench's): a run in flight waits on Seer as a real one does, instead
+  // of every run being pure CPU on a 2-core machine.
+  const before = await stack.seer.configure({});
+  await stack.seer.configure({ latency_ms: 50 });
+  const [orgA, orgB] = [nextOrg++, nextOrg++];
+  const bRuns: RunRequest[] = [];
+  const bOutcomes: RunOutcome[] = [];
+  const bMs: Promise<number>[] = [];
+  const drained = { at: undefined as number | undefined };
+  // B's clock: one run a second whatever the last one is doing (as a steady product sends them),
+  // each timed from its POST to its LIVE answer, from before A's burst until A has drained.
+  const bClock = (async () => {
+    for (let i = 0; drained.at === undefined; i++) {
+      if (i > 0) await sleep(1_000);
+      const [run] = explorerRuns(1, `noisy-b-${i}`, orgB);
+      bRuns.push(run!);
+      bMs.push(
+        (async () => {
+          const sent = performance.now();
+          const outcome = await driveRun(
+            replicasFrom(stack.apiUrls, i),
+            run!,
+            Date.now() + 120_000,
+          );
+          bOutcomes.push(outcome);
+          return performance.now() - sent;
+        })(),
+      );
+    }
+  })();
+  // Two runs first, untimed (a fresh stack's first runs pay for cold caches, not for A), then the
+  // quiet ones; A's burst lands half a second after B's last quiet run was sent, mid-cadence.
+  const warmUp = 2;
+  await waitFor(() => Promise.resolve(bRuns.length >= warmUp + size.noisyQuiet), 120_000);
+  await sleep(500);
+
+  const aRuns = explorerRuns(size.noisyBurst, 'noisy-a', orgA);
+  const burstStarted = Date.now();
+  const aOutcomes = await pool(aRuns, aRuns.length, (run) =>
+    driveRun(replicasFrom(stack.apiUrls, aRuns.indexOf(run)), run, Date.now() + 600_000),
+  );
+  const drainedAt = Date.now();
+  drained.at = drainedAt;
+  await bClock;
+  const allBMs = await Promise.all(bMs);
+  await stack.seer.configure({ latency_ms: before.latency_ms });
+  const quietMs = allBMs.slice(warmUp, warmUp + size.noisyQuiet);
+  const burstMs = allBMs.slice(warmUp + size.noisyQuiet);
+
+  const noisy = {
+    a_runs: aRuns.length,
+    a_drain_seconds: Math.round((drainedAt - burstStarted) / 100) / 10,
+    a_posts: aOutcomes.reduce((sum, o) => sum + o.answers.length, 0),
+    a_answered_queued: aOutcomes.reduce((sum, o) => sum + queuedAnswers(o), 0),
+    b_quiet: latencies(quietMs),
+    b_burst: latencies(burstMs),
+    b_burst_ms: burstMs.map(Math.round),
+    b_answered_queued: bOutcomes.reduce((sum, o) => sum + queuedAnswers(o), 0),
+  };
+  const aNotLive = aOutcomes.filter((o) => o.final.status !== 200 && o.final.status !== 201);
+  const result = await finish(stack, 'noisy_neighbour', [...aRuns, ...bRuns], started, earlier, {
+    latenciesMs: burstMs,
+    notes: [
+      `A: ${aRuns.length} runs at once, drained in ${noisy.a_drain_seconds} s, ${noisy.a_answered_queued}/${noisy.a_posts} POSTs answered 500 queued (token 404, resent)`,
+      `B: one run a second, p50/p99 ${noisy.b_quiet.p50_ms}/${noisy.b_quiet.p99_ms} ms alone (${quietMs.length} runs), ${noisy.b_burst.p50_ms}/${noisy.b_burst.p99_ms} ms through A's burst (${burstMs.length} runs)`,
+      ...(noisy.b_burst.p99_ms > 2 * noisy.b_quiet.p99_ms
+        ? [
+            `B's p99 through the burst is more than twice its quiet p99 (${noisy.b_burst.p99_ms} ms, ${noisy.b_quiet.p99_ms} ms; in order ${noisy.b_burst_ms.join(' ')})`,
+          ]
+        : []),
+      ...(aNotLive.length ? [`${aNotLive.length} A clients had no LIVE answer`] : []),
+      ...answerNotes([...aOutcomes, ...bOutcomes]),
+    ],
+  });
+  return { ...result, noisy };
+}
+
+/**
+ * `size.stampede` runs pending through a Seer outage (503) of `size.stampedeOutageSeconds`, on a
+ * stack whose workers may send Seer `size.stampedeCap` requests a second. When Seer is back, no
+ * 1 s window may hold more than the cap + 10%, and every run is LIVE within runs / cap plus the
+ * longest backoff a run was in (jitter only shortens it).
+ */
+async function seerStampede(
+  stack: DrillTarget,
+  size: DrillSize,
+  earlier: Set<string>,
+): Promise<DrillResult> {
+  const started = Date.now();
+  const cap = size.stampedeCap;
+  await stack.seer.configure({ outage: 'status_503' });
+  const downAt = Date.now();
+  const runs = explorerRuns(size.stampede, 'stampede');
+  const timed = drivenTimed(runs, runs.length, (run) =>
+    driveRun(replicasFrom(stack.apiUrls, runs.indexOf(run)), run, Date.now() + 600_000),
+  );
+  await sleep(size.stampedeOutageSeconds * 1_000);
+  // Taken before the change: a request counted from here may still have met the outage.
+  const backAt = Date.now();
+  await stack.seer.configure({ outage: 'none' });
+  const outcomes = await timed.outcomes;
+
+  const keys = keysOf(runs);
+  const sentBefore = new Map<string, number>();
+  const madeAt = new Map<string, number>();
+  for (const q of await stack.seer.requests()) {
+    if (!q.key || !keys.has(q.key)) continue;
+    if (q.at < backAt) sentBefore.set(q.key, (sentBefore.get(q.key) ?? 0) + 1);
+    else if (q.status !== null && q.status < 300)
+      madeAt.set(q.key, Math.min(madeAt.get(q.key) ?? Infinity, q.at));
+  }
+  // The wait after a run's last refused request, as its policy scheduled it.
+  const largestBackoffMs = Math.max(0, ...[...sentBefore.values()].map((sent) => backoffMs(sent)));
+  const boundMs = (runs.length / cap) * 1_000 + largestBackoffMs;
+  const fromReturn = await stack.seer.histogram(backAt);
+  const wholeDrill = await stack.seer.histogram(downAt);
+  const seconds = (ms: number) => Math.round(ms / 100) / 10;
+  const allMadeMs = madeAt.size ? Math.max(...madeAt.values()) - backAt : Infinity;
+  const stampede = {
+    cap_per_second: cap,
+    outage_seconds: seconds(backAt - downAt),
+    per_second_from_outage: wholeDrill.per_second,
+    per_second_from_return: fromReturn.per_second,
+    max_in_any_second_from_return: fromReturn.max_in_any_second,
+    max_in_any_second_whole_drill: wholeDrill.max_in_any_second,
+    largest_backoff_seconds: seconds(largestBackoffMs),
+    bound_seconds: seconds(boundMs),
+    all_made_seconds: seconds(allMadeMs),
+    all_clients_live_seconds: seconds(Math.max(...timed.endedAt) - backAt),
+  };
+  const result = await finish(stack, 'seer_stampede', runs, started, earlier, {
+    notes: [
+      `Seer down ${stampede.outage_seconds} s with ${runs.length} runs pending, cap ${cap}/s: from its return, at most ${fromReturn.max_in_any_second} requests in any 1 s (whole drill ${wholeDrill.max_in_any_second}); per second ${fromReturn.per_second.join(' ')}`,
+      `every run made by Seer ${stampede.all_made_seconds} s after its return (clients LIVE after ${stampede.all_clients_live_seconds} s), bound ${stampede.bound_seconds} s = ${runs.length}/${cap} + the largest backoff ${stampede.largest_backoff_seconds} s`,
+      ...(fromReturn.max_in_any_second > cap * 1.1
+        ? [`${fromReturn.max_in_any_second} requests in one 1 s window, above the cap + 10%`]
+        : []),
+      ...(madeAt.size < runs.length || allMadeMs > boundMs
+        ? [`not every run was made within the bound (${madeAt.size}/${runs.length} made)`]
+        : []),
+      ...answerNotes(outcomes),
+    ],
+  });
+  return { ...result, stampede };
+}
+
 /** Drills that need no process handle: they run on either backend, spread over its replicas. */
-export const ANY_BACKEND: Record<'seer_outage' | 'load', Drill<DrillTarget>> = {
+export const ANY_BACKEND: Record<
+  'seer_outage' | 'load' | 'noisy_neighbour' | 'seer_stampede',
+  Drill<DrillTarget>
+> = {
+  noisy_neighbour: noisyNeighbour,
+  seer_stampede: seerStampede,
+
   async seer_outage(stack, size, earlier) {
     const started = Date.now();
     await stack.seer.configure({ outage: 'status_503' });
@@ -720,6 +927,8 @@ export const DRILLS: Record<string, Drill> = {
   },
 
   load: ANY_BACKEND.load,
+  noisy_neighbour: ANY_BACKEND.noisy_neighbour,
+  seer_stampede: ANY_BACKEND.seer_stampede,
 
   async fuzzed_input(stack, size) {
     const started = Date.now();
@@ -777,11 +986,18 @@ async function driveRunWithToken(
   run: RunRequest,
   token: string | undefined,
 ): Promise<RunOutcome> {
-  if (!token) return driveRun(apis, run, Date.now() + 90_000);
+  const deadline = Date.now() + 90_000;
+  if (!token) return driveRun(apis, run, deadline);
   const answers = [];
-  for (const deadline = Date.now() + 90_000; ;) {
+  for (;;) {
     const answer = await post(apis[0]!, run, { retryToken: token });
     answers.push(answer);
+    // 404: the start never reached Temporal (the admission queue's sync wait ran out before its
+    // turn); the client resends the body, with the same Idempotency-Key, as the retry rule says.
+    if (answer.status === 404) {
+      const resent = await driveRun(apis, run, deadline);
+      return { ...resent, answers: [...answers, ...resent.answers] };
+    }
     if (answer.status === 200 || answer.status === 502 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 250));
   }

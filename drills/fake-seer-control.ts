@@ -1,6 +1,12 @@
 // The fake Seer's control API (`/__control/*`, on with FAKE_SEER_CONTROL=1) as the drills use it
 // from outside its process: change its behaviour mid-drill, read what it received and made.
-import type { FakeFault, FakeRun, FakeSeerConfig, RecordedRequest } from '../src/fake-seer/server';
+import type {
+  FakeFault,
+  FakeRun,
+  FakeSeerConfig,
+  RecordedRequest,
+  RequestHistogram,
+} from '../src/fake-seer/server';
 
 export class FakeSeerControl {
   constructor(private readonly seerUrl: string) {}
@@ -15,6 +21,11 @@ export class FakeSeerControl {
 
   async requests(): Promise<RecordedRequest[]> {
     return (await this.#call<{ requests: RecordedRequest[] }>('GET', 'requests')).requests;
+  }
+
+  /** Requests per second from `from` (epoch ms) on, and the most in any 1 s window. */
+  histogram(from: number): Promise<RequestHistogram> {
+    return this.#call('GET', `histogram?from=${from}`);
   }
 
   async runs(): Promise<FakeRun[]> {

@@ -27,6 +27,49 @@ export interface DrillResult {
   kill?: KillFigures;
   /** redrive_after_long_outage: the runs before the re-drive, the re-drive, and after it. */
   redrive?: RedriveFigures;
+  /** noisy_neighbour: organization A's burst, and B's latencies before and during it. */
+  noisy?: NoisyNeighbourFigures;
+  /** seer_stampede: how hard the runs hit Seer when it came back, and how soon all were LIVE. */
+  stampede?: StampedeFigures;
+}
+
+/** Latencies (POST to LIVE answer, the client's retries included) of one organization's runs. */
+export interface Latencies {
+  runs: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+export interface NoisyNeighbourFigures {
+  a_runs: number;
+  /** From A's burst (every POST sent at once) until A's last client had its LIVE answer. */
+  a_drain_seconds: number;
+  /** A's POSTs, and those answered 500 seer_run_pending whose retry_token then answered 404. */
+  a_posts: number;
+  a_answered_queued: number;
+  b_quiet: Latencies;
+  b_burst: Latencies;
+  /** Each of B's runs through the burst, in the order sent (one a second from the burst's start). */
+  b_burst_ms: number[];
+  b_answered_queued: number;
+}
+
+export interface StampedeFigures {
+  cap_per_second: number;
+  outage_seconds: number;
+  /** Requests Seer received in each second from the outage's start on, and from its return on. */
+  per_second_from_outage: number[];
+  per_second_from_return: number[];
+  /** The most requests in any 1 s window (sliding) from Seer's return on, and over the whole drill. */
+  max_in_any_second_from_return: number;
+  max_in_any_second_whole_drill: number;
+  /** The longest backoff a run was in when Seer returned (its schedule, before jitter shortens it). */
+  largest_backoff_seconds: number;
+  /** runs / cap + largest backoff: the time by which every run must be LIVE. */
+  bound_seconds: number;
+  /** From Seer's return until Seer had made every run, and until every client had its LIVE answer. */
+  all_made_seconds: number;
+  all_clients_live_seconds: number;
 }
 
 export interface RedriveFigures {

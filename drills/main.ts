@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { startDrillCluster, type DrillCluster } from './cluster';
-import { CLUSTER_DRILLS } from './cluster-drills';
+import { CLUSTER_DRILLS, CLUSTER_OWN_STACK } from './cluster-drills';
 import { CI, DRILLS, FULL, OWN_STACK, type Drill, type DrillSize } from './drills';
 import type { DrillResult } from './ledger';
 import {
@@ -48,32 +48,47 @@ export function formatTable(results: DrillResult[]): string {
   ].join('\n');
 }
 
+/** A row written by a run of some drills only (`--only`) carries its own date. */
+type ResultRow = DrillResult & { date?: string };
+
 interface ResultsFile {
   machine: { cores: number; node: string };
-  /** When each backend's rows were last written. */
+  /** When each backend's rows were last all written. */
   dates: Partial<Record<Backend, string>>;
-  drills: DrillResult[];
+  drills: ResultRow[];
 }
 
 /**
- * The file after a full run on `backend`: that backend's rows replaced, the other backend's kept.
- * Rows from before there were two backends have no `backend` and were the dev server's.
+ * The file after a full-size run on `backend`. A run of every drill replaces that backend's rows
+ * and keeps the other backend's; a run of some drills (`only`) replaces just their rows, in place,
+ * dated, and keeps every other row. Rows from before there were two backends have no `backend`
+ * and were the dev server's.
  */
 export function mergeResults(
   previous: unknown,
   backend: Backend,
   results: DrillResult[],
-  at: { date: string; machine: ResultsFile['machine'] },
+  at: { date: string; machine: ResultsFile['machine']; only?: boolean },
 ): ResultsFile {
   const old = (previous ?? {}) as Partial<ResultsFile> & { date?: string };
   const oldRows = (old.drills ?? []).map((row) => ({ ...row, backend: row.backend ?? 'dev' }));
   const dates = old.dates ?? (old.date ? { dev: old.date } : {});
+  const byBackend = (rows: ResultRow[]) =>
+    rows.sort((a, b) => BACKENDS.indexOf(a.backend) - BACKENDS.indexOf(b.backend));
+  if (at.only) {
+    const fresh = new Map(results.map((row) => [row.name, { ...row, date: at.date }]));
+    const kept = oldRows.map((row) =>
+      row.backend === backend && fresh.has(row.name) ? fresh.get(row.name)! : row,
+    );
+    const added = [...fresh.values()].filter(
+      (row) => !oldRows.some((o) => o.backend === backend && o.name === row.name),
+    );
+    return { machine: at.machine, dates, drills: byBackend([...kept, ...added]) };
+  }
   return {
     machine: at.machine,
     dates: { ...dates, [backend]: at.date },
-    drills: [...oldRows.filter((row) => row.backend !== backend), ...results].sort(
-      (a, b) => BACKENDS.indexOf(a.backend) - BACKENDS.indexOf(b.backend),
-    ),
+    drills: byBackend([...oldRows.filter((row) => row.backend !== backend), ...results]),
   };
 }
 
@@ -83,14 +98,14 @@ const BACKENDS: readonly Backend[] = ['dev', 'cluster'];
 interface BackendRun<S extends DrillTarget> {
   drills: Record<string, Drill<S>>;
   start(options?: DrillStackOptions): Promise<S>;
-  ownStack: Partial<Record<string, DrillStackOptions>>;
+  ownStack: Partial<Record<string, (size: DrillSize) => DrillStackOptions>>;
 }
 
 const DEV: BackendRun<DrillStack> = { drills: DRILLS, start: startDrillStack, ownStack: OWN_STACK };
 const CLUSTER: BackendRun<DrillCluster> = {
   drills: CLUSTER_DRILLS,
   start: startDrillCluster,
-  ownStack: {},
+  ownStack: CLUSTER_OWN_STACK,
 };
 
 function argument(name: string): string | undefined {
@@ -112,7 +127,7 @@ async function runDrills<S extends DrillTarget>(
   try {
     for (const [name, drill] of chosen) {
       process.stdout.write(`running ${name}...\n`);
-      const own = run.ownStack[name];
+      const own = run.ownStack[name]?.(size);
       const ownStack = own ? await run.start(own) : undefined;
       if (ownStack) process.stdout.write(`  own stack up (logs: ${ownStack.logFile})\n`);
       try {
@@ -150,7 +165,7 @@ async function main(): Promise<void> {
       ? await runDrills(CLUSTER, ci ? CI : FULL, only)
       : await runDrills(DEV, ci ? CI : FULL, only);
   process.stdout.write(`\n${formatTable(results)}\n`);
-  if (!ci && !only) {
+  if (!ci) {
     const dir = join(__dirname, 'results');
     const file = join(dir, 'latest.json');
     mkdirSync(dir, { recursive: true });
@@ -158,9 +173,11 @@ async function main(): Promise<void> {
     const merged = mergeResults(previous, backend as Backend, results, {
       date: new Date().toISOString(),
       machine: { cores: cpus().length, node: process.version },
+      only: only !== undefined,
     });
     writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
-    process.stdout.write(`\nwritten: drills/results/latest.json (${backend} rows)\n`);
+    const which = only ? only.join(', ') : 'every';
+    process.stdout.write(`\nwritten: drills/results/latest.json (${backend}: ${which} rows)\n`);
   }
   const bad = results.filter((r) => r.lost > 0 || r.duplicates > 0);
   process.exit(bad.length ? 1 : 0);

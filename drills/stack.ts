@@ -25,6 +25,7 @@ export function drillEnv(options: DrillStackOptions): NodeJS.ProcessEnv {
     WORKER_SHUTDOWN_GRACE_MS: '5000',
     FAKE_SEER_CONTROL: '1',
     FAKE_SEER_LATENCY_MS: String(options.seerLatencyMs ?? 0),
+    ...options.env,
   };
 }
 
@@ -34,6 +35,8 @@ export interface DrillStackOptions {
   seerRequestTimeoutMs?: number;
   /** SEER_RUN_HEAL_WINDOW (default 24h); heal_window_race runs on a stack with a short one. */
   healWindow?: string;
+  /** The settings of a feature a drill drives, e.g. SEER_MAX_REQUESTS_PER_SECOND (API and workers). */
+  env?: Record<string, string>;
   /** Prebundled workflow code (tests pass the suite's bundle); bundled once at start when absent. */
   workflowBundlePath?: string;
 }

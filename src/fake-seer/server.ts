@@ -9,6 +9,7 @@ import { answerSeerRequest } from './seer-request';
 import { FakeFault, FakeSeerState, type FakeSeerConfig } from './state';
 import { readBody, sendJson } from './wire';
 
+export type { RequestHistogram } from './histogram';
 export {
   FakeFault,
   FakeSeerConfig,
@@ -51,10 +52,11 @@ export async function startFakeSeer(options: FakeSeerOptions): Promise<FakeSeer>
   const closing = new AbortController();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const [path = '/', query = ''] = (req.url ?? '/').split('?');
     const raw = await readBody(req);
     if (options.control === true && path.startsWith(CONTROL_PREFIX)) {
-      return answerControl(state, req.method, path.slice(CONTROL_PREFIX.length), raw, res);
+      const action = path.slice(CONTROL_PREFIX.length);
+      return answerControl(state, req.method, action, new URLSearchParams(query), raw, res);
     }
     if (!isSeerRoute(path)) return sendJson(res, 404, { detail: `no route ${path}` });
     if (req.method !== 'POST') return sendJson(res, 405, { detail: 'POST only' });

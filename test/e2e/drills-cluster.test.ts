@@ -2,7 +2,7 @@
 // size), on one cluster: PostgreSQL, Temporal's four services behind mTLS, two workers, two APIs.
 // Each breaks one process while runs are in flight through both replicas; none is lost or made twice.
 import { startDrillCluster, type DrillCluster } from '../../drills/cluster';
-import { CLUSTER_DRILLS } from '../../drills/cluster-drills';
+import { CLUSTER_DRILLS, CLUSTER_OWN_STACK } from '../../drills/cluster-drills';
 import { CI, inFlightAtFault } from '../../drills/drills';
 import type { DrillResult } from '../../drills/ledger';
 
@@ -19,7 +19,10 @@ afterAll(async () => {
 }, 120_000);
 
 // Notes that report figures are fine; these words mark a broken promise.
-const isProblem = (note: string) => /different run_id|unexpected|another run/.test(note);
+const isProblem = (note: string) =>
+  /different run_id|unexpected|another run|more than twice|no LIVE answer|above the cap|within the bound/.test(
+    note,
+  );
 
 function expectClean(result: DrillResult, expectedLive: number): void {
   expect({
@@ -90,4 +93,29 @@ it('load spread over both APIs with 5% transient Seer errors: nothing lost or du
   expect(result.notes).toContain(
     `${CI.load} runs at concurrency ${CI.loadConcurrency}, 5% transient Seer errors, spread over 2 APIs`,
   );
+});
+
+it("a noisy neighbour through both APIs: organization A's burst at once, B one run a second; B's p99 within twice its quiet p99, every A run LIVE once", async () => {
+  const result = await CLUSTER_DRILLS.noisy_neighbour!(cluster, CI, earlier);
+  const noisy = result.noisy!;
+  expectClean(result, CI.noisyBurst + 2 + CI.noisyQuiet + noisy.b_burst.runs);
+  expect(noisy.b_burst.runs).toBeGreaterThan(0);
+  expect(noisy.b_burst.p99_ms).toBeLessThanOrEqual(2 * noisy.b_quiet.p99_ms);
+});
+
+describe(`on a cluster whose APIs and workers may send Seer ${CI.stampedeCap} requests a second`, () => {
+  let capped: DrillCluster;
+  beforeAll(async () => {
+    await cluster?.close();
+    capped = await startDrillCluster(CLUSTER_OWN_STACK.seer_stampede!(CI));
+  }, 240_000);
+  afterAll(() => capped?.close(), 120_000);
+
+  it('a Seer stampede: runs pending through an outage; when Seer returns no 1 s holds more than the cap + 10% across the four polling processes, every run LIVE within runs / cap + the largest backoff, once', async () => {
+    const result = await CLUSTER_DRILLS.seer_stampede!(capped, CI, new Set());
+    expectClean(result, CI.stampede);
+    const stampede = result.stampede!;
+    expect(stampede.max_in_any_second_from_return).toBeLessThanOrEqual(CI.stampedeCap * 1.1);
+    expect(stampede.all_made_seconds).toBeLessThanOrEqual(stampede.bound_seconds);
+  });
 });

@@ -34,7 +34,7 @@ function expectClean(result: DrillResult, expectedLive: number): void {
 
 // Notes that report figures are fine; these words mark a broken promise.
 const isProblem = (note: string) =>
-  /different run_id|more than one|did not answer|unexpected|5xx|started a workflow|another run|tight loop|Seer run behind/.test(
+  /different run_id|more than one|more than twice|did not answer|no LIVE answer|unexpected|5xx|started a workflow|another run|tight loop|Seer run behind|above the cap|within the bound/.test(
     note,
   );
 
@@ -121,7 +121,7 @@ describe('on a stack whose heal window is 8 s', () => {
   let short: DrillStack;
   beforeAll(async () => {
     short = await startDrillStack({
-      ...OWN_STACK.heal_window_race,
+      ...OWN_STACK.heal_window_race!(CI),
       workflowBundlePath: testServer().bundlePath,
     });
   }, 120_000);
@@ -146,7 +146,7 @@ describe('on a stack whose heal window is 2.5 s', () => {
   let short: DrillStack;
   beforeAll(async () => {
     short = await startDrillStack({
-      ...OWN_STACK.redrive_after_long_outage,
+      ...OWN_STACK.redrive_after_long_outage!(CI),
       workflowBundlePath: testServer().bundlePath,
     });
   }, 120_000);
@@ -166,5 +166,46 @@ describe('on a stack whose heal window is 2.5 s', () => {
       exit_code: 0,
       listed: CI.redrive,
     });
+  });
+});
+
+describe('on a stack with fairness on (its defaults: SEER_RUNS_FAIR_IN_FLIGHT 8, no weights)', () => {
+  let own: DrillStack;
+  beforeAll(async () => {
+    own = await startDrillStack({
+      ...OWN_STACK.noisy_neighbour!(CI),
+      workflowBundlePath: testServer().bundlePath,
+    });
+  }, 120_000);
+  afterAll(() => own?.close());
+
+  it("a noisy neighbour: organization A sends its burst at once while B sends one run a second; B's p99 stays within twice its quiet p99, every A run ends LIVE once", async () => {
+    const result = await DRILLS.noisy_neighbour!(own, CI, new Set());
+    const noisy = result.noisy!;
+    expectClean(result, CI.noisyBurst + 2 + CI.noisyQuiet + noisy.b_burst.runs);
+    expect(result.seer_runs).toBe(result.requested);
+    expect(noisy.b_quiet.runs).toBe(CI.noisyQuiet);
+    expect(noisy.b_burst.runs).toBeGreaterThan(0);
+    expect(noisy.b_burst.p99_ms).toBeLessThanOrEqual(2 * noisy.b_quiet.p99_ms);
+  });
+});
+
+describe(`on a stack that may send Seer ${CI.stampedeCap} requests a second`, () => {
+  let own: DrillStack;
+  beforeAll(async () => {
+    own = await startDrillStack({
+      ...OWN_STACK.seer_stampede!(CI),
+      workflowBundlePath: testServer().bundlePath,
+    });
+  }, 120_000);
+  afterAll(() => own?.close());
+
+  it('a Seer stampede: runs pending through an outage; when Seer returns no 1 s holds more than the cap + 10%, and every run is LIVE within runs / cap + the largest backoff, once', async () => {
+    const result = await DRILLS.seer_stampede!(own, CI, new Set());
+    expectClean(result, CI.stampede);
+    expect(result.seer_runs).toBe(CI.stampede);
+    const stampede = result.stampede!;
+    expect(stampede.max_in_any_second_from_return).toBeLessThanOrEqual(CI.stampedeCap * 1.1);
+    expect(stampede.all_made_seconds).toBeLessThanOrEqual(stampede.bound_seconds);
   });
 });
