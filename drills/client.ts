@@ -9,6 +9,8 @@ export interface Answer {
   api: string;
   status: number;
   body: Record<string, unknown>;
+  /** The answer's Retry-After in seconds, when it had one. */
+  retryAfterS?: number;
   ms: number;
 }
 
@@ -45,7 +47,14 @@ export async function post(
     } catch {
       body = { raw: text };
     }
-    return { api: apiUrl, status: response.statusCode, body, ms: performance.now() - started };
+    const retryAfterS = Number(response.headers['retry-after']);
+    return {
+      api: apiUrl,
+      status: response.statusCode,
+      body,
+      ...(Number.isFinite(retryAfterS) ? { retryAfterS } : {}),
+      ms: performance.now() - started,
+    };
   } catch (err) {
     // The API itself unreachable (restarting, killed): status 0, retried like a 503.
     return {
@@ -105,12 +114,22 @@ export async function driveRun(
       continue;
     }
     if (answer.status >= 400 && answer.status < 500) break;
-    if (!movesOn) await new Promise((r) => setTimeout(r, answer.status === 500 ? 200 : 500));
+    if (!movesOn) await new Promise((r) => setTimeout(r, pauseAfter(answer)));
   }
   const runIds = answers
     .filter((a) => a.status === 200 || a.status === 201)
     .map((a) => a.body.run_id as number);
   return { key: run.key, answers, final: answers[answers.length - 1]!, runIds };
+}
+
+/**
+ * How long a client waits before it sends again: a 500's Retry-After as the README asks (a queued
+ * POST's says when its organization's turn may come; a pending run's is 1 s), at least 200 ms;
+ * 500 ms after a 503 or an unreachable API.
+ */
+function pauseAfter(answer: Answer): number {
+  if (answer.status !== 500) return 500;
+  return Math.max(200, Math.min(60, answer.retryAfterS ?? 0) * 1_000);
 }
 
 /** Runs `work` over `items` with at most `concurrency` in flight. */

@@ -4,7 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { runUuidFor } from '../src/api/idempotency';
-import { backoffMs, LOCAL_ATTEMPT_LIMIT_MS, SeerRoute } from '../src/domain';
+import {
+  backoffMs,
+  JITTER_FRACTION,
+  LOCAL_ATTEMPT_LIMIT_MS,
+  MAX_RETRY_DELAY_MS,
+  SeerRoute,
+} from '../src/domain';
 import type { RecordedRequest } from '../src/fake-seer/server';
 import { runRedriveCli } from '../src/redrive/cli';
 import type { StackProcess } from '../src/stack/processes';
@@ -469,8 +475,11 @@ async function seerStampede(
     else if (q.status !== null && q.status < 300)
       madeAt.set(q.key, Math.min(madeAt.get(q.key) ?? Infinity, q.at));
   }
-  // The wait after a run's last refused request, as its policy scheduled it.
-  const largestBackoffMs = Math.max(0, ...[...sentBefore.values()].map((sent) => backoffMs(sent)));
+  // The wait after a run's last refused request, as its policy scheduled it: jitter lengthens a
+  // backoff below the 60 s cap by up to a fifth, and never takes one past it.
+  const longestDelayAfter = (sent: number) =>
+    Math.min(MAX_RETRY_DELAY_MS, backoffMs(sent) * (1 + JITTER_FRACTION));
+  const largestBackoffMs = Math.max(0, ...[...sentBefore.values()].map(longestDelayAfter));
   const boundMs = (runs.length / cap) * 1_000 + largestBackoffMs;
   const fromReturn = await stack.seer.histogram(backAt);
   const wholeDrill = await stack.seer.histogram(downAt);
@@ -750,18 +759,19 @@ export const DRILLS: Record<string, Drill> = {
 
   async heal_window_race(stack, size, earlier) {
     const started = Date.now();
-    // Each run's second request goes 1.5 s before its window (8 s) ends and takes 2.5 s: Seer
-    // creates the run after the window for one group and still fails for the other.
-    const retryAfter = String((HEAL_WINDOW_RACE_MS - 1_500) / 1_000);
+    // Each run's second request goes 1.4-2.5 s before its window (8 s) ends (Retry-After 5.5 s,
+    // which jitter lengthens by up to a fifth) and takes 3 s: Seer creates the run after the
+    // window for one group and still fails for the other.
+    const retryAfter = String((HEAL_WINDOW_RACE_MS - 2_500) / 1_000);
     const late = explorerRuns(size.healWindowRace, 'heal-race-live');
     const failing = assistedRuns(size.healWindowRace, 'heal-race-failed');
     await stack.seer.queueFaults(CHAT, [
       ...late.map(() => ({ status: 503, headers: { 'retry-after': retryAfter } })),
-      ...late.map(() => ({ delay_ms: 2_500 })),
+      ...late.map(() => ({ delay_ms: 3_000 })),
     ]);
     await stack.seer.queueFaults(ASSISTED, [
       ...failing.map(() => ({ status: 503, headers: { 'retry-after': retryAfter } })),
-      ...failing.map(() => ({ status: 503, delay_ms: 2_500 })),
+      ...failing.map(() => ({ status: 503, delay_ms: 3_000 })),
     ]);
     const runs = [...late, ...failing];
     const outcomes = await pool(runs, runs.length, (run) =>

@@ -29,11 +29,21 @@ export interface BudgetShare {
 }
 
 export const BUDGET_SHARE_REFRESH_MS = 10_000;
+/**
+ * Workers of one deployment start together, and each counts only itself until the others have
+ * polled: for this long after its start a worker describes every second, so a cold start spends
+ * at most a few seconds above its share (the drills saw 1.5x the cap in a stampede's first 10 s).
+ */
+const WARM_UP_MS = 30_000;
+const WARM_UP_REFRESH_MS = 1_000;
 const STALE_POLLER_MS = 75_000;
 /** One describe's bound: it never long-polls. */
 const DESCRIBE_TIMEOUT_MS = 5_000;
 
-/** Describes at once, then every `refreshMs`; a failed describe keeps the last share. */
+/**
+ * Describes at once, every second while warming up, then every `refreshMs`; a failed describe keeps
+ * the last share.
+ */
 export function startBudgetShare(options: BudgetShareOptions): BudgetShare {
   const refreshMs = options.refreshMs ?? BUDGET_SHARE_REFRESH_MS;
   const staleMs = options.stalePollerMs ?? STALE_POLLER_MS;
@@ -42,6 +52,7 @@ export function startBudgetShare(options: BudgetShareOptions): BudgetShare {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
+  const startedAt = Date.now();
 
   const countWorkers = async (): Promise<number> => {
     const { connection } = options;
@@ -86,7 +97,9 @@ export function startBudgetShare(options: BudgetShareOptions): BudgetShare {
   const tick = (): void => {
     inFlight = refresh().finally(() => {
       inFlight = undefined;
-      if (!stopped) timer = setTimeout(tick, refreshMs);
+      const warmingUp = Date.now() - startedAt < WARM_UP_MS;
+      if (!stopped)
+        timer = setTimeout(tick, warmingUp ? Math.min(WARM_UP_REFRESH_MS, refreshMs) : refreshMs);
     });
   };
   tick();
