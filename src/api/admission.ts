@@ -87,11 +87,15 @@ export class Admission {
 
   /**
    * Waits in the organization's queue (behind whoever waits there) until admitted, or until
-   * `signal` aborts: then the POST leaves the queue and is told how long its queue may take.
+   * `signal` aborts: then the POST leaves the queue and is told how long its queue may take. When
+   * the queue ahead is expected to take longer than `maxWaitMs`, it is told so at once.
    */
-  wait(organizationId: number, signal: AbortSignal): Promise<Waited> {
+  wait(organizationId: number, signal: AbortSignal, maxWaitMs = Infinity): Promise<Waited> {
     const line = this.#lineOf(organizationId);
     if (signal.aborted) return Promise.resolve(this.#notAdmitted(line));
+    // A turn that would come after the POST's bound is refused at once, not at the bound: a burst
+    // queued together would otherwise be answered together, a second burst on the API.
+    if (this.#expectedWaitMs(line) > maxWaitMs) return Promise.resolve(this.#notAdmitted(line));
     return new Promise<Waited>((resolve) => {
       const waiter: Waiter = {
         enqueuedAt: this.#now(),
@@ -191,10 +195,14 @@ export class Admission {
     }
   }
 
-  #notAdmitted(line: OrgLine): Waited {
+  /** How long until a POST joining the organization's queue now would get its turn. */
+  #expectedWaitMs(line: OrgLine): number {
     const share = Math.max(1, Math.min(this.#budget, this.#shareOf(line, this.#now())));
-    const ahead = line.queue.length + 1;
-    const seconds = Math.ceil((ahead / share) * (this.#holdMs / 1000));
+    return ((line.queue.length + 1) / share) * this.#holdMs;
+  }
+
+  #notAdmitted(line: OrgLine): Waited {
+    const seconds = Math.ceil(this.#expectedWaitMs(line) / 1000);
     return {
       kind: 'not_admitted',
       retryAfterS: Math.min(QUEUED_RETRY_AFTER_MAX_S, Math.max(QUEUED_RETRY_AFTER_MIN_S, seconds)),

@@ -45,15 +45,16 @@ async function waitForTurn(post: BoundPost, admission: Admission): Promise<Waite
   const margin = Math.min(TURN_MARGIN_MS, post.deps.config.syncWaitTimeoutMs / 4);
   const turnEnds = new AbortController();
   const leave = () => turnEnds.abort(bound.signal.reason);
+  const turnWindowMs = Math.max(0, bound.deadline - margin - Date.now());
   const timer = setTimeout(
     () => turnEnds.abort(new DOMException('the turn came too late', 'TimeoutError')),
-    Math.max(0, bound.deadline - margin - Date.now()),
+    turnWindowMs,
   );
   bound.signal.addEventListener('abort', leave, { once: true });
   if (bound.signal.aborted) leave();
   post.deps.metrics.admissionQueued();
   try {
-    return await admission.wait(post.args.organizationId, turnEnds.signal);
+    return await admission.wait(post.args.organizationId, turnEnds.signal, turnWindowMs);
   } finally {
     post.deps.metrics.admissionDequeued();
     clearTimeout(timer);

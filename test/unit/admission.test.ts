@@ -189,4 +189,23 @@ describe('per-organization admission of run starts', () => {
     bound.abort();
     expect(await lone).toEqual({ kind: 'not_admitted', retryAfterS: 1 });
   });
+
+  it('refuses at once a POST whose turn is expected after its bound, and queues the ones in time', async () => {
+    const { admission, clock, enterNow } = setup(2);
+    enterNow(B);
+    // POSTs of A held 1 s each; with B active A's share is 1: the queue moves one POST a second.
+    for (let i = 0; i < 5; i++) {
+      const at = enterNow(A);
+      clock.now += 1_000;
+      admission.release(A, at);
+    }
+    enterNow(A);
+    const signal = new AbortController().signal;
+    // With 4 s to wait: the 1st to 4th in line expect their turn within 1-4 s and queue; the 5th
+    // expects it at 5 s, after its bound: refused at once, its Retry-After that expected wait.
+    const waits = Array.from({ length: 5 }, () => admission.wait(A, signal, 4_000));
+    await settled();
+    expect(admission.queued).toBe(4);
+    expect(await waits[4]).toEqual({ kind: 'not_admitted', retryAfterS: 5 });
+  });
 });
