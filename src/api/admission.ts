@@ -41,6 +41,8 @@ interface Waiter {
 class OrgLine {
   inFlight = 0;
   lastAdmittedAt = -Infinity;
+  /** The latest time a POST not admitted was told to come back (spaced by the line's pace). */
+  promisedUntil = -Infinity;
   readonly queue: Waiter[] = [];
   constructor(readonly weight: number) {}
 }
@@ -201,8 +203,20 @@ export class Admission {
     return ((line.queue.length + 1) / share) * this.#holdMs;
   }
 
+  /**
+   * The POSTs not admitted are told to come back one after another at the pace the organization's
+   * turns come (a held POST's time / its share), after the queue ahead: told alike, a burst sent
+   * away together would come back together, every second.
+   */
   #notAdmitted(line: OrgLine): Waited {
-    const seconds = Math.ceil(this.#expectedWaitMs(line) / 1000);
+    const now = this.#now();
+    const share = Math.max(1, Math.min(this.#budget, this.#shareOf(line, now)));
+    const back = Math.max(
+      now + this.#expectedWaitMs(line),
+      line.promisedUntil + this.#holdMs / share,
+    );
+    line.promisedUntil = Math.min(back, now + QUEUED_RETRY_AFTER_MAX_S * 1000);
+    const seconds = Math.ceil((back - now) / 1000);
     return {
       kind: 'not_admitted',
       retryAfterS: Math.min(QUEUED_RETRY_AFTER_MAX_S, Math.max(QUEUED_RETRY_AFTER_MIN_S, seconds)),

@@ -175,10 +175,16 @@ describe('per-organization admission of run starts', () => {
     // The first leaves with 29 ahead of the next in line: capped at 60 s.
     bounds[0]!.abort();
     expect(await waits[0]).toEqual({ kind: 'not_admitted', retryAfterS: 60 });
-    for (const bound of bounds.slice(1, 28)) bound.abort();
-    // One still queued behind it: (1 + 1) POSTs of about 4 s each.
-    bounds[28]!.abort();
-    expect(await waits[28]).toEqual({ kind: 'not_admitted', retryAfterS: 8 });
+    // One still queued behind it: (1 + 1) POSTs of about 4 s each, but those told before it come
+    // first, 4 s apart: capped at 60 s too.
+    for (const bound of bounds.slice(1, 29)) bound.abort();
+    expect(await waits[28]).toEqual({ kind: 'not_admitted', retryAfterS: 60 });
+    // Once those promises are past, the queue's own wait again: (1 + 1) POSTs of 4 s.
+    clock.now += 120_000;
+    const late = new AbortController();
+    const lateWait = queue(A, 'late', late.signal);
+    late.abort();
+    expect(await lateWait).toEqual({ kind: 'not_admitted', retryAfterS: 8 });
 
     // Nothing measured yet and nobody ahead: the floor of 1 s.
     const fresh = setup(2);
@@ -207,5 +213,22 @@ describe('per-organization admission of run starts', () => {
     await settled();
     expect(admission.queued).toBe(4);
     expect(await waits[4]).toEqual({ kind: 'not_admitted', retryAfterS: 5 });
+  });
+
+  it('spaces the POSTs it sends away at the pace its turns come, so they do not come back together', async () => {
+    const { admission, clock, enterNow } = setup(2);
+    enterNow(B);
+    for (let i = 0; i < 5; i++) {
+      const at = enterNow(A);
+      clock.now += 1_000;
+      admission.release(A, at);
+    }
+    enterNow(A);
+    const signal = new AbortController().signal;
+    const told = await Promise.all(Array.from({ length: 8 }, () => admission.wait(A, signal, 0)));
+    // One turn a second (share 1, 1 s held): back in 1, 2, ... 8 s, one per second.
+    expect(told.map((w) => (w.kind === 'not_admitted' ? w.retryAfterS : null))).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8,
+    ]);
   });
 });
