@@ -16,6 +16,7 @@ import { runRedriveCli } from '../src/redrive/cli';
 import type { StackProcess } from '../src/stack/processes';
 import { driveRun, pool, post, replicasFrom, type RunOutcome, type RunRequest } from './client';
 import { cutAttempts, cutNote, type KillFigures } from './cut-attempts';
+import { startTimedClient } from './timed-client';
 import { tally, type DrillResult, type Latencies, type RedriveFigures } from './ledger';
 import { DRILL_TOKEN, type DrillStack, type DrillStackOptions, type DrillTarget } from './stack';
 import { activitiesInFlight, localActivitiesRun } from './worker-metrics';
@@ -374,23 +375,21 @@ async function noisyNeighbour(
   const bMs: Promise<number>[] = [];
   const drained = { at: undefined as number | undefined };
   // B's clock: one run a second whatever the last one is doing (as a steady product sends them),
-  // each timed from its POST to its LIVE answer, from before A's burst until A has drained.
+  // each timed from its POST to its LIVE answer, from before A's burst until A has drained. B is
+  // its own process, as another organization's client is: A's thousand answers are this one's.
+  const bClient = startTimedClient();
   const bClock = (async () => {
     for (let i = 0; drained.at === undefined; i++) {
       if (i > 0) await sleep(1_000);
       const [run] = explorerRuns(1, `noisy-b-${i}`, orgB);
       bRuns.push(run!);
       bMs.push(
-        (async () => {
-          const sent = performance.now();
-          const outcome = await driveRun(
-            replicasFrom(stack.apiUrls, i),
-            run!,
-            Date.now() + 120_000,
-          );
-          bOutcomes.push(outcome);
-          return performance.now() - sent;
-        })(),
+        bClient
+          .send(replicasFrom(stack.apiUrls, i), run!, Date.now() + 120_000)
+          .then(({ ms, outcome }) => {
+            bOutcomes.push(outcome);
+            return ms;
+          }),
       );
     }
   })();
@@ -409,6 +408,7 @@ async function noisyNeighbour(
   drained.at = drainedAt;
   await bClock;
   const allBMs = await Promise.all(bMs);
+  await bClient.close();
   await stack.seer.configure({ latency_ms: before.latency_ms });
   const quietMs = allBMs.slice(warmUp, warmUp + size.noisyQuiet);
   const burstMs = allBMs.slice(warmUp + size.noisyQuiet);

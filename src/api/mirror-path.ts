@@ -67,7 +67,8 @@ function notStarted(post: BoundPost, runUuid: string, retryAfterS: number): Mirr
   const clientGone = post.bound.signal.aborted && !isDeadline(post.bound.signal.reason);
   const why = clientGone ? 'client_gone' : 'queued';
   if (why === 'queued') {
-    post.args.log.info(
+    // Debug: a burst sends hundreds away at once (counted in sync_waits_total{pending_queued}).
+    post.args.log.debug(
       { run_uuid: runUuid, retry_after_s: retryAfterS },
       "not started: the organization's other POSTs held its turn for its sync wait",
     );
