@@ -81,6 +81,11 @@ export async function startDrillStack(options: DrillStackOptions = {}): Promise<
   ]);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // The shared stack's drills follow one another, each with organizations of its own, and an
+    // organization counts as active for 10 s after its last start: at the default budget (8) a
+    // drill's runs would share it with the last drill's. noisy_neighbour, which measures fairness,
+    // runs on a stack of its own at the default.
+    SEER_RUNS_FAIR_IN_FLIGHT: '256',
     ...drillEnv(options),
     PORT: String(api),
     WORKER_METRICS_PORT: String(workerMetrics),

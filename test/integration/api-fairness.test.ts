@@ -203,6 +203,8 @@ async function followRetryRule(
         WorkflowNotFoundError,
       );
     }
+    // The rule: come back after Retry-After (a POST sent away is told when its turn may come).
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1_000));
     const viaToken = await api.post(org, bodyOf('explorer', { retry_token: uuid }), { headers });
     // A start cut off by the sync wait may not have reached Temporal either (spec §3).
     if (!wasStarted) expect(viaToken.status).toBe(404);
