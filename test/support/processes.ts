@@ -1,6 +1,6 @@
 // Runs the project's entry points as real processes for end-to-end tests, with their output
 // kept for the failure message and a stop that never leaves an orphan behind.
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { spawnEntry } from '../../src/stack/processes';
 
@@ -50,5 +50,27 @@ export async function eventually<T>(
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Runs a TypeScript entry point of this project to its end (one that stops at start, e.g. on bad
+ * configuration) and returns its exit status and what it wrote to stderr.
+ */
+export function runToExit(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+): { status: number | null; stderr: string } {
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', entry], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    return { status: 0, stderr: '' };
+  } catch (err) {
+    const e = err as { status: number | null; stderr: string };
+    return { status: e.status, stderr: e.stderr };
   }
 }

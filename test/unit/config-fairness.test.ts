@@ -1,8 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { ConfigError, loadConfig, orgWeight } from '../../src/config';
-
-const root = join(__dirname, '../..');
+import { runToExit } from '../support/processes';
 
 describe('fairness configuration', () => {
   it('is on by default, with a budget of 8 in flight and every organization weighing 1', () => {
@@ -44,20 +41,7 @@ describe('fairness configuration', () => {
   });
 
   it('stops the API at start with one line naming SEER_RUNS_ORG_WEIGHTS, exit 1', () => {
-    let status: number | null = 0;
-    let stderr = '';
-    try {
-      execFileSync(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
-        cwd: root,
-        env: { ...process.env, SEER_RUNS_ORG_WEIGHTS: '{not json' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        encoding: 'utf8',
-      });
-    } catch (err) {
-      const e = err as { status: number | null; stderr: string };
-      status = e.status;
-      stderr = e.stderr;
-    }
+    const { status, stderr } = runToExit('src/api/main.ts', { SEER_RUNS_ORG_WEIGHTS: '{not json' });
     expect(status).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([
       'invalid configuration: SEER_RUNS_ORG_WEIGHTS: expected JSON like {"<organization id>": <weight>}',

@@ -1,10 +1,7 @@
 // SEER_MAX_REQUESTS_PER_SECOND: unset is no cap; a positive number (decimals too) is the cap; 0, a
 // negative or not a number stops the process at start with one line naming the variable.
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
-
-const root = join(__dirname, '../..');
+import { runToExit } from '../support/processes';
 
 describe('SEER_MAX_REQUESTS_PER_SECOND', () => {
   it('unset, or empty as every unset variable here: no cap', () => {
@@ -35,20 +32,7 @@ describe('SEER_MAX_REQUESTS_PER_SECOND', () => {
   it.each(['src/worker.ts', 'src/api/main.ts'])(
     '%s started with a cap of 0 stops with exit code 1 and one line naming the variable',
     (entry) => {
-      let status: number | null = 0;
-      let stderr = '';
-      try {
-        execFileSync(process.execPath, ['--import', 'tsx', entry], {
-          cwd: root,
-          env: { ...process.env, SEER_MAX_REQUESTS_PER_SECOND: '0' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-          encoding: 'utf8',
-        });
-      } catch (err) {
-        const e = err as { status: number | null; stderr: string };
-        status = e.status;
-        stderr = e.stderr;
-      }
+      const { status, stderr } = runToExit(entry, { SEER_MAX_REQUESTS_PER_SECOND: '0' });
       expect(status).toBe(1);
       expect(stderr.trim().split('\n')).toEqual([
         expect.stringMatching(/^invalid configuration: SEER_MAX_REQUESTS_PER_SECOND: /),
