@@ -3,14 +3,11 @@
 // for a window's edges), every run ends LIVE, and attempts count only requests Seer received.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { SeerRunInput } from '../../src/domain';
 import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
-import { SeerClient } from '../../src/seer/client';
-import { dataConverterFor } from '../../src/temporal/codec';
 import { startSeerRunWorkflow } from '../../src/temporal/runs';
 import { startBudgetShare } from '../../src/temporal/seer-budget-share';
-import { createSeerRunsWorker } from '../../src/temporal/worker';
 import { RequestBudget } from '../../src/seer/request-budget';
 import { eventually } from '../support/api';
 import { maxInAnyWindow, perSecond } from '../support/seer-rate';
@@ -19,6 +16,7 @@ import {
   explorerInput,
   installTestRuntime,
   testLogger,
+  startTestWorker,
   testServer,
 } from '../support/temporal';
 
@@ -33,35 +31,14 @@ let client: Client;
 let closeClient: () => Promise<void>;
 
 /** A worker with the cap on, on a task queue of its own (the rate limit is per task queue). */
-async function startCappedWorker(taskQueue = `test-cap-${randomUUID()}`) {
-  const { address, namespace, bundlePath } = testServer();
-  const connection = await NativeConnection.connect({ address });
-  const seer = new SeerClient({
-    baseUrl: fake.url,
+function startCappedWorker(taskQueue = `test-cap-${randomUUID()}`) {
+  return startTestWorker({
+    seerUrl: fake.url,
     sharedSecret: SECRET,
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
-  });
-  const worker: Worker = await createSeerRunsWorker({
-    connection,
-    namespace,
     taskQueue,
-    seer,
-    logger: testLogger,
-    workflowBundle: { codePath: bundlePath },
-    shutdownGraceMs: 1_000,
-    dataConverter: dataConverterFor([]),
     seerCap: { maxRequestsPerSecond: CAP, requestTimeoutMs: REQUEST_TIMEOUT_MS },
   });
-  const running = worker.run();
-  return {
-    taskQueue,
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await connection.close();
-      await seer.close();
-    },
-  };
 }
 
 beforeAll(async () => {

@@ -14,7 +14,7 @@ import pino from 'pino';
 import { RunType, type SeerRunInput } from '../../src/domain';
 import { SeerClient } from '../../src/seer/client';
 import { dataConverterFor, type PayloadKey } from '../../src/temporal/codec';
-import { createSeerRunsWorker } from '../../src/temporal/worker';
+import { createSeerRunsWorker, type SeerCap } from '../../src/temporal/worker';
 
 let runtimeInstalled = false;
 /**
@@ -69,10 +69,14 @@ export async function startTestWorker(options: {
   requestTimeoutMs?: number;
   payloadKeys?: PayloadKey[];
   workflowTaskSlots?: number;
+  /** A task queue of the test's own (default: a fresh one); e.g. two workers on one queue. */
+  taskQueue?: string;
+  /** SEER_MAX_REQUESTS_PER_SECOND's worker settings. */
+  seerCap?: SeerCap;
 }): Promise<TestWorker> {
   installTestRuntime();
   const { address, namespace, bundlePath } = testServer();
-  const taskQueue = `test-${randomUUID()}`;
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address });
   const seer = new SeerClient({
     baseUrl: options.seerUrl,
@@ -91,6 +95,7 @@ export async function startTestWorker(options: {
     ...(options.workflowTaskSlots === undefined
       ? {}
       : { sizing: { workflowTaskSlots: options.workflowTaskSlots } }),
+    ...(options.seerCap === undefined ? {} : { seerCap: options.seerCap }),
   });
   const running = worker.run();
   return {
