@@ -14,7 +14,7 @@ import { testServer } from '../support/temporal';
 jest.setTimeout(240_000);
 
 const SECRET = 'schemathesis-secret';
-const MAX_EXAMPLES = 10;
+const MAX_EXAMPLES = 30;
 // A POST whose run is not LIVE by then answers 500 with its token: a short wait keeps such a case
 // from holding the run for the default 10 s.
 const SYNC_WAIT_MS = 2_000;
@@ -62,11 +62,11 @@ interface Run {
   output: string;
 }
 
-/** `schemathesis <args>` from a scratch directory: it writes its caches and reports where it runs. */
-function runSchemathesis(args: string[]): Promise<Run> {
+/** `schemathesis <args>` in `dir`: it writes its caches and reports where it runs. */
+function runSchemathesis(dir: string, args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(schemathesis, args, {
-      cwd: mkdtempSync(join(tmpdir(), 'seer-runs-schemathesis-')),
+      cwd: dir,
       env: { ...process.env, NO_COLOR: '1', COLUMNS: '120' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -89,7 +89,8 @@ it('finds no failure on any operation of the served document, with every check o
     0,
   );
 
-  const run = await runSchemathesis([
+  const dir = mkdtempSync(join(tmpdir(), 'seer-runs-schemathesis-'));
+  const run = await runSchemathesis(dir, [
     'run',
     `${url}/openapi.json`,
     '--url',
@@ -104,8 +105,11 @@ it('finds no failure on any operation of the served document, with every check o
     'Authorization: Bearer dev-token',
     // Every failing case is reported, not only each operation's first.
     '--continue-on-failure',
+    // Every request and answer, for a failure the summary does not explain.
     '--report',
     'ndjson',
+    '--report-dir',
+    dir,
     '--no-color',
   ]);
 
