@@ -1,8 +1,28 @@
-// The API's own error answers: 400 `invalid_request` with its `issues` list, and 404 `run_not_found`
-// (the error class itself, HttpError, is shared with the codec server). The one error handler sends them.
+// The API's error codes (one list: the code answers with them, the OpenAPI document enumerates
+// them), and its own answers: 400 `invalid_request` with its `issues` list, 404 `run_not_found`.
+// The error class itself, HttpError, is shared with the codec server; the one error handler sends them.
 import type { z } from 'zod';
 import { quoted } from '../http/client-text';
-import { HttpError } from '../http/http-error';
+import { HttpError, HttpErrorCode } from '../http/http-error';
+
+/** Every `error` an API answer can carry: the router's and Fastify's (src/http), then the API's. */
+export const ApiErrorCode = {
+  ...HttpErrorCode,
+  unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
+  run_not_found: 'run_not_found',
+  idempotency_key_reused: 'idempotency_key_reused',
+  retry_token_mismatch: 'retry_token_mismatch',
+  seer_run_pending: 'seer_run_pending',
+  seer_rejected: 'seer_rejected',
+  seer_invalid_response: 'seer_invalid_response',
+  seer_run_failed: 'seer_run_failed',
+  seer_unavailable: 'seer_unavailable',
+  temporal_unavailable: 'temporal_unavailable',
+  not_ready: 'not_ready',
+  shutting_down: 'shutting_down',
+} as const;
+export type ApiErrorCode = keyof typeof ApiErrorCode;
 
 export interface Issue {
   /** Dotted path into the body (`request.organization_id`), or the parameter or header name. */
@@ -16,7 +36,7 @@ export function invalidRequest(where: string, issues: Issue[]): HttpError {
   const detail = first
     ? `${where} is invalid: ${first.path ? `${first.path}: ` : ''}${first.message}`
     : `${where} is invalid`;
-  return new HttpError(400, 'invalid_request', detail, { issues });
+  return new HttpError(400, ApiErrorCode.invalid_request, detail, { issues });
 }
 
 /** Each name quoted as the client may see it again (at most 100 characters). */
@@ -48,7 +68,7 @@ export function issuesOf(
 export function runNotFound(runUuid: string, organizationId: number): HttpError {
   return new HttpError(
     404,
-    'run_not_found',
+    ApiErrorCode.run_not_found,
     `no run ${runUuid} for organization ${organizationId} (it may never have been made, or Temporal no longer retains it)`,
   );
 }

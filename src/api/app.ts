@@ -18,13 +18,17 @@ import { orgWeight, type Config } from '../config';
 import type { SeerClient } from '../seer/client';
 import type { RunGateway } from '../temporal/client/gateway';
 import { httpTracingPlugin } from '../tracing/http-span';
+import { HttpError } from '../http/http-error';
 import { ROUTER_ERROR_OPTIONS } from '../http/router-errors';
+import { ApiErrorCode } from './api-error';
 import { Admission } from './admission';
 import { errorHandlerFor, notFoundFor } from './error-handler';
 import { parseJsonBody } from './json-body';
 import { ApiMetrics } from './metrics';
+import { finishDocument, OPENAPI_VERSION } from './openapi';
 import { OPS_PATHS, opsRoutes } from './routes/ops';
-import { BODY_LIMIT_BYTES, seerRunsRoutes } from './routes/seer-runs';
+import { seerRunsRoutes } from './routes/seer-runs';
+import { BODY_LIMIT_BYTES } from './routes/seer-runs.schemas';
 
 export interface AppDeps {
   config: Config;
@@ -53,7 +57,14 @@ export const seerRunsApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
     : null;
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Error answers are built in one shape by sendHttpError and sent as they are: their schemas
+  // document the codes (test/integration/openapi.test.ts holds the answers to them), and a code the
+  // document forgot must not turn a 4xx into a 500 at serialization.
+  const errorsAsBuilt: typeof serializerCompiler = (route) =>
+    /^[45]/.test(route.httpStatus ?? '')
+      ? (data) => JSON.stringify(data)
+      : serializerCompiler(route);
+  app.setSerializerCompiler(errorsAsBuilt);
   // Fastify parses text/plain by default; the spec takes JSON only (anything else is 415).
   app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
@@ -64,9 +75,17 @@ export const seerRunsApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
       done(err as Error, undefined);
     }
   });
-  app.setErrorHandler(errorHandlerFor(BODY_LIMIT_BYTES));
   const notFound = notFoundFor(deps.config.apiTokens);
+  app.setErrorHandler(errorHandlerFor(BODY_LIMIT_BYTES, notFound));
   app.setNotFoundHandler({ preHandler: notFound.preHandler }, notFound.handler);
+
+  // Fastify's own answer while closing is not in the error shape (return503OnClosing: false).
+  let draining = false;
+  app.addHook('preClose', (done) => {
+    draining = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, _reply, done) => done(draining ? shuttingDown() : undefined));
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -82,15 +101,27 @@ export const seerRunsApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
 
   await app.register(swagger, {
     openapi: {
+      openapi: OPENAPI_VERSION,
       info: {
         title: 'seer-runs',
         description: 'Creates Seer runs durably and exactly once, on Temporal.',
         version: '0.1.0',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              "a token of SEER_RUNS_API_TOKENS, allowed to act for the path's organization",
+          },
+        },
+      },
+      // Every /v1 route; the operations routes say `security: []`.
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: finishDocument,
   });
   await app.register(opsRoutes, { runs, metrics });
   await app.register(seerRunsRoutes, {
@@ -102,6 +133,17 @@ export const seerRunsApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
     tokens: deps.config.apiTokens,
   });
 };
+
+/** A request that reaches a closing API: another replica (or this one, restarted) answers it. */
+function shuttingDown(): HttpError {
+  return new HttpError(
+    503,
+    ApiErrorCode.shutting_down,
+    'this API is shutting down; send the request again',
+    {},
+    { 'retry-after': '1', connection: 'close' },
+  );
+}
 
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
@@ -115,6 +157,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       disableRequestLogging: (request) => OPS_PATHS.has(request.url.split('?')[0] ?? ''),
     }),
     bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: false,
     // The router's and Node's own refusals (404, 405, 414, 431, malformed URL) in the error shape.
     ...ROUTER_ERROR_OPTIONS,
   });

@@ -5,6 +5,7 @@ import { orgSetHas, type ApiTokens, type OrgSet } from '../config';
 import { bearerToken, sameDigest, tokenDigest } from '../http/bearer';
 import { quoted } from '../http/client-text';
 import { HttpError } from '../http/http-error';
+import { ApiErrorCode } from './api-error';
 
 /** The organizations a presented token may act for, or null for an unknown token. */
 export function tokenLookup(tokens: ApiTokens): (presented: string) => OrgSet | null {
@@ -25,14 +26,22 @@ export function tokenLookup(tokens: ApiTokens): (presented: string) => OrgSet | 
  * token's. Runs before the body is read, so a stranger learns nothing from validation errors.
  */
 export function requireToken(tokens: ApiTokens) {
-  const lookup = tokenLookup(tokens);
+  const refuse = tokenRefusal(tokens);
   return function authenticate(
     request: FastifyRequest,
     _reply: FastifyReply,
     done: HookHandlerDoneFunction,
   ): void {
-    done(refusal(request, lookup));
+    done(refuse(request));
   };
+}
+
+/** The token check as a function: the 401 or 403 a request gets, or undefined when it passes. */
+export function tokenRefusal(
+  tokens: ApiTokens,
+): (request: FastifyRequest) => HttpError | undefined {
+  const lookup = tokenLookup(tokens);
+  return (request) => refusal(request, lookup);
 }
 
 function refusal(
@@ -44,7 +53,7 @@ function refusal(
   if (orgs === null) {
     return new HttpError(
       401,
-      'unauthorized',
+      ApiErrorCode.unauthorized,
       'send a valid token as "Authorization: Bearer <token>"',
       {},
       { 'www-authenticate': 'Bearer' },
@@ -56,7 +65,7 @@ function refusal(
     if (!orgSetHas(orgs, Number(organization))) {
       return new HttpError(
         403,
-        'forbidden',
+        ApiErrorCode.forbidden,
         `this token may not act for organization ${quoted(organization)}`,
       );
     }

@@ -11,6 +11,7 @@ import { callSeerDirectly } from './direct-path';
 import { bodySha256 } from './idempotency';
 import type { ApiMetrics } from './metrics';
 import { retryRun, startMirrored } from './mirror-path';
+import { requestBound } from './request-bound';
 import { bindRunRequest, type RunRequest } from './run-request';
 import type { CreateRunBody } from './routes/seer-runs.schemas';
 
@@ -52,6 +53,7 @@ export async function createRun(deps: CreateRunDeps, args: CreateRunArgs): Promi
   if (!binding.ok) throw invalidRequest('the request body', binding.issues);
   // Everything that can throw before the first await comes before the bound's timer exists.
   const fingerprint = bodySha256(binding.run);
+  // Spec §3: a POST answers within the sync wait of its arrival, whatever Seer and Temporal do.
   const scope = requestBound(args, deps.config.syncWaitTimeoutMs);
   const post: BoundPost = {
     deps,
@@ -68,32 +70,4 @@ export async function createRun(deps: CreateRunDeps, args: CreateRunArgs): Promi
   } finally {
     scope.release();
   }
-}
-
-/**
- * The POST's one signal (spec §3: it answers within the sync wait of its arrival, whatever Seer
- * and Temporal do): aborted with a TimeoutError at the deadline, or as the client's when it leaves.
- * A timer of our own, not AbortSignal.timeout(): Node 20 may collect a timeout signal that only
- * AbortSignal.any() holds, and then it never fires.
- */
-function requestBound(
-  args: CreateRunArgs,
-  syncWaitMs: number,
-): { bound: RequestBound; release(): void } {
-  const deadline = args.arrivedAt + syncWaitMs;
-  const ended = new AbortController();
-  const timer = setTimeout(
-    () => ended.abort(new DOMException('the sync wait is over', 'TimeoutError')),
-    Math.max(0, deadline - Date.now()),
-  );
-  const clientGone = () => ended.abort(args.signal.reason);
-  args.signal.addEventListener('abort', clientGone, { once: true });
-  if (args.signal.aborted) clientGone();
-  return {
-    bound: { deadline, signal: ended.signal, log: args.log },
-    release() {
-      clearTimeout(timer);
-      args.signal.removeEventListener('abort', clientGone);
-    },
-  };
 }

@@ -5,8 +5,8 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ApiTokens } from '../config';
 import { fastifyClientError, HttpError } from '../http/http-error';
 import { routeNotFound, sendHttpError } from '../http/router-errors';
-import { invalidRequest, pathText, type Issue } from './api-error';
-import { requireToken } from './auth';
+import { ApiErrorCode, invalidRequest, pathText, type Issue } from './api-error';
+import { tokenRefusal } from './auth';
 import { httpAnswerFor } from './outcome-to-http';
 
 const WHERE: Record<string, string> = {
@@ -67,9 +67,14 @@ export function apiErrorOf(err: FastifyError | Error, bodyLimit: number): HttpEr
   );
 }
 
-export function errorHandlerFor(bodyLimit: number) {
+export function errorHandlerFor(bodyLimit: number, notFound: NotFound) {
   return function handleError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-    const known = apiErrorOf(err, bodyLimit);
+    // No route: whatever the client got wrong first (a QUERY without Content-Type, a body that
+    // does not parse), the answer is the path's, as the not-found handler gives it.
+    const status = (err as { statusCode?: unknown }).statusCode;
+    const refusedWithoutRoute =
+      request.is404 && typeof status === 'number' && status >= 400 && status < 500;
+    const known = refusedWithoutRoute ? notFound.answer(request) : apiErrorOf(err, bodyLimit);
     if (known === null || known.statusCode >= 500) {
       request.log.error({ err }, 'request failed');
     } else {
@@ -77,7 +82,7 @@ export function errorHandlerFor(bodyLimit: number) {
     }
     if (known === null) {
       return reply.code(500).send({
-        error: 'internal_error',
+        error: ApiErrorCode.internal_error,
         detail: 'the server failed to answer; quote the request_id when reporting it',
         request_id: request.id,
       });
@@ -86,18 +91,23 @@ export function errorHandlerFor(bodyLimit: number) {
   };
 }
 
+export interface NotFound {
+  /** The 401/403 (under /v1), else the 404 or 405, a request without a route gets. */
+  answer: (request: FastifyRequest) => HttpError;
+  preHandler: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
+  handler: (request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+}
+
 /**
  * Unknown routes and wrong methods (404 `not_found`, 405 `method_not_allowed`). Under /v1 the
  * token is checked first, as on every /v1 route: a stranger learns nothing about the paths.
  */
-export function notFoundFor(tokens: ApiTokens) {
-  const authenticate = requireToken(tokens);
+export function notFoundFor(tokens: ApiTokens): NotFound {
+  const refuse = tokenRefusal(tokens);
+  const underV1 = (request: FastifyRequest) => request.url.startsWith('/v1/');
   return {
-    preHandler: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-      if (request.url.startsWith('/v1/')) authenticate(request, reply, done);
-      else done();
-    },
-    handler: (request: FastifyRequest, reply: FastifyReply) =>
-      sendHttpError(reply, routeNotFound(request)),
+    answer: (request) => (underV1(request) ? refuse(request) : undefined) ?? routeNotFound(request),
+    preHandler: (request, _reply, done) => done(underV1(request) ? refuse(request) : undefined),
+    handler: (request, reply) => sendHttpError(reply, routeNotFound(request)),
   };
 }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
 import { HttpError } from '../http/http-error';
+import { ApiErrorCode } from './api-error';
 import { canonicalJson } from './canonical-json';
 import { TEMPORAL_UNAVAILABLE_RETRY_AFTER_S } from './outcome-to-http';
 
@@ -31,7 +32,7 @@ export function assertTokenMatchesKey(
   if (runUuidFor(organizationId, idempotencyKey) === retryToken) return;
   throw new HttpError(
     422,
-    'retry_token_mismatch',
+    ApiErrorCode.retry_token_mismatch,
     'the retry_token and the Idempotency-Key name different runs; send one of them, or both for the same run',
   );
 }
@@ -44,7 +45,7 @@ export function assertSameBody(runUuid: string, recorded: string | null, sent: s
   if (recorded === null || recorded === sent) return;
   throw new HttpError(
     422,
-    'idempotency_key_reused',
+    ApiErrorCode.idempotency_key_reused,
     'this Idempotency-Key already names a run made from a different body; use a new key for a new run',
     { run_uuid: runUuid },
   );
@@ -57,7 +58,7 @@ export function assertSameBody(runUuid: string, recorded: string | null, sent: s
 export function keyUnchecked(runUuid: string): HttpError {
   return new HttpError(
     503,
-    'temporal_unavailable',
+    ApiErrorCode.temporal_unavailable,
     'Temporal did not answer while this Idempotency-Key was checked against its run, so the run was not joined; retry with the same key and body',
     { run_uuid: runUuid },
     { 'retry-after': String(TEMPORAL_UNAVAILABLE_RETRY_AFTER_S) },

@@ -2,6 +2,7 @@
 // answered over HTTP. Change a row here and in its test; nothing else picks status codes for runs.
 import { assertNever, FailureReason, SeerRunStatus } from '../domain';
 import type { RunOutcome } from '../domain/run-outcome';
+import { ApiErrorCode } from './api-error';
 
 export type HttpAnswer = {
   status: number;
@@ -26,23 +27,26 @@ export const PENDING_RETRY_AFTER_S = 1;
 /** Long enough for a Temporal frontend restart; the client's retry names the same run anyway. */
 export const TEMPORAL_UNAVAILABLE_RETRY_AFTER_S = 5;
 
-export type FailureCode = 'seer_rejected' | 'seer_invalid_response' | 'seer_run_failed';
+export type FailureCode = Extract<
+  ApiErrorCode,
+  'seer_rejected' | 'seer_invalid_response' | 'seer_run_failed'
+>;
 
 export function failureCodeFor(reason: FailureReason): FailureCode {
   switch (reason) {
     case FailureReason.seer_rejected:
-      return 'seer_rejected';
+      return ApiErrorCode.seer_rejected;
     case FailureReason.invalid_json_body:
     case FailureReason.missing_run_id:
     case FailureReason.invalid_run_id:
-      return 'seer_invalid_response';
+      return ApiErrorCode.seer_invalid_response;
     case FailureReason.invalid_payload:
     case FailureReason.unsupported_type:
     case FailureReason.retries_exhausted:
     case FailureReason.terminated:
     case FailureReason.cancelled:
     case FailureReason.timed_out:
-      return 'seer_run_failed';
+      return ApiErrorCode.seer_run_failed;
     default:
       return assertNever(reason);
   }
@@ -80,7 +84,9 @@ export function httpAnswerFor(outcome: RunOutcome): HttpAnswer {
           detail: `${FAILURE_DETAIL[code]} (${outcome.failure.reason})`,
           run_uuid: outcome.runUuid,
           reason: outcome.failure.reason,
-          ...(code === 'seer_rejected' ? { seer_status: outcome.failure.seer_status ?? null } : {}),
+          ...(code === ApiErrorCode.seer_rejected
+            ? { seer_status: outcome.failure.seer_status ?? null }
+            : {}),
         },
       };
     }
@@ -89,7 +95,7 @@ export function httpAnswerFor(outcome: RunOutcome): HttpAnswer {
         status: 500,
         headers: { 'retry-after': String(outcome.retryAfterS ?? PENDING_RETRY_AFTER_S) },
         body: {
-          error: 'seer_run_pending',
+          error: ApiErrorCode.seer_run_pending,
           detail:
             outcome.why === 'queued'
               ? "the run was not started: this organization's other runs were starting first; send the request again after Retry-After (this retry_token answers 404 until then)"
@@ -102,7 +108,7 @@ export function httpAnswerFor(outcome: RunOutcome): HttpAnswer {
         status: 503,
         headers: { 'retry-after': String(TEMPORAL_UNAVAILABLE_RETRY_AFTER_S) },
         body: {
-          error: 'temporal_unavailable',
+          error: ApiErrorCode.temporal_unavailable,
           detail: 'Temporal could not be reached; nothing was started, try again later',
         },
       };
@@ -114,7 +120,7 @@ export function httpAnswerFor(outcome: RunOutcome): HttpAnswer {
             ? {}
             : { 'retry-after': String(Math.ceil(outcome.retryAfterMs / 1000)) },
         body: {
-          error: 'seer_unavailable',
+          error: ApiErrorCode.seer_unavailable,
           detail: 'Seer is unavailable; the run was not created, try again later',
           seer_status: outcome.seerStatus ?? null,
         },

@@ -3,6 +3,23 @@
 import type { FastifyError } from 'fastify';
 import { quoted } from './client-text';
 
+/**
+ * The codes of the refusals this folder makes for the API and the codec server alike (the router's,
+ * Node's parser's, Fastify's body parsing). The API's whole list, these and its own, is
+ * `ApiErrorCode` in src/api/api-error.ts.
+ */
+export const HttpErrorCode = {
+  invalid_request: 'invalid_request',
+  not_found: 'not_found',
+  method_not_allowed: 'method_not_allowed',
+  payload_too_large: 'payload_too_large',
+  unsupported_media_type: 'unsupported_media_type',
+  request_too_large: 'request_too_large',
+  request_timeout: 'request_timeout',
+  internal_error: 'internal_error',
+} as const;
+export type HttpErrorCode = keyof typeof HttpErrorCode;
+
 export class HttpError extends Error {
   override name = 'HttpError';
 
@@ -29,11 +46,15 @@ export function fastifyClientError(
   const { code, statusCode } = err as FastifyError;
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HttpError(413, 'payload_too_large', `the body is larger than ${bodyLimit} bytes`);
+      return new HttpError(
+        413,
+        HttpErrorCode.payload_too_large,
+        `the body is larger than ${bodyLimit} bytes`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new HttpError(
         415,
-        'unsupported_media_type',
+        HttpErrorCode.unsupported_media_type,
         'send the body as JSON with "Content-Type: application/json"',
       );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -46,7 +67,7 @@ export function fastifyClientError(
   // Other client errors Fastify raises (bad Content-Length...) carry its own sentences, which may
   // repeat a header the client sent.
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return new HttpError(statusCode, 'invalid_request', quoted(err.message));
+    return new HttpError(statusCode, HttpErrorCode.invalid_request, quoted(err.message));
   }
   return null;
 }

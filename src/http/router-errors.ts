@@ -11,7 +11,7 @@ import type {
   HTTPMethods,
 } from 'fastify';
 import { quoted } from './client-text';
-import { HttpError } from './http-error';
+import { HttpError, HttpErrorCode } from './http-error';
 
 /**
  * Above any path Node's 16 KiB header limit lets through: the router refuses no parameter, so a
@@ -47,13 +47,17 @@ export function routeNotFound(request: FastifyRequest, hint = ''): HttpError {
   if (allowed.length > 0) {
     return new HttpError(
       405,
-      'method_not_allowed',
+      HttpErrorCode.method_not_allowed,
       `${request.method} is not allowed on ${quoted(path)}; use ${allowed.join(' or ')}`,
       {},
       { allow: allowed.join(', ') },
     );
   }
-  return new HttpError(404, 'not_found', `no route ${request.method} ${quoted(path)}${hint}`);
+  return new HttpError(
+    404,
+    HttpErrorCode.not_found,
+    `no route ${request.method} ${quoted(path)}${hint}`,
+  );
 }
 
 /** What the router refuses before any route (and so any token check) is chosen. */
@@ -62,13 +66,13 @@ function frameworkAnswer(err: FastifyError): HttpError | null {
     case 'FST_ERR_BAD_URL':
       return new HttpError(
         400,
-        'invalid_request',
+        HttpErrorCode.invalid_request,
         'the URL is malformed: a %-escape does not decode',
       );
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return new HttpError(
         414,
-        'request_too_large',
+        HttpErrorCode.request_too_large,
         `a path segment is longer than ${MAX_PARAM_LENGTH} characters`,
       );
     default:
@@ -80,7 +84,9 @@ function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: Fast
   const answer = frameworkAnswer(err);
   if (answer === null) {
     request.log.error({ err }, 'the router failed');
-    void reply.code(500).send({ error: 'internal_error', detail: 'the server failed to answer' });
+    void reply
+      .code(500)
+      .send({ error: HttpErrorCode.internal_error, detail: 'the server failed to answer' });
     return;
   }
   request.log.info({ error: answer.code, detail: answer.detail }, 'request refused');
@@ -100,17 +106,21 @@ export function clientErrorAnswer(err: ConnectionError): HttpError {
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
       return requestLineOverflowed(err)
-        ? new HttpError(414, 'request_too_large', 'the URL is too long')
-        : new HttpError(431, 'request_too_large', 'the request headers are too large');
+        ? new HttpError(414, HttpErrorCode.request_too_large, 'the URL is too long')
+        : new HttpError(431, HttpErrorCode.request_too_large, 'the request headers are too large');
     case 'ERR_HTTP_REQUEST_TIMEOUT':
     case 'ERR_HTTP_HEADERS_TIMEOUT':
-      return new HttpError(408, 'request_timeout', 'the request did not arrive in time');
+      return new HttpError(
+        408,
+        HttpErrorCode.request_timeout,
+        'the request did not arrive in time',
+      );
     default: {
       // llhttp's reasons name what it expected, never the bytes it got: safe to repeat.
       const { reason } = err as ConnectionError & { reason?: string };
       return new HttpError(
         400,
-        'invalid_request',
+        HttpErrorCode.invalid_request,
         `the request is not valid HTTP/1.1: ${quoted(reason ?? err.code)}`,
       );
     }

@@ -1,7 +1,10 @@
 // Route plugin for the operations routes (no token, spec §3): liveness, readiness (Temporal
 // answers and a live worker polls our task queue), Prometheus metrics and the OpenAPI document.
 import type { FastifyPluginCallback } from 'fastify';
+import { z } from 'zod';
+import { ApiErrorCode } from '../api-error';
 import type { ApiMetrics } from '../metrics';
+import { answer, errorAnswer, Header, ROUTER_ANSWERS, SHUTTING_DOWN } from '../openapi';
 import type { RunGateway } from '../../temporal/client/gateway';
 
 export interface OpsRoutesOptions {
@@ -16,16 +19,58 @@ export const OPS_PATHS: ReadonlySet<string> = new Set([
   '/openapi.json',
 ]);
 
+const TaskQueueState = {
+  task_queue: z.string(),
+  pollers: z.int().nonnegative().meta({ description: 'workers polling it within the last 75 s' }),
+};
+
+/** What every operations route answers besides its own: no token is asked. */
+const OPS_ANSWERS = {
+  ...ROUTER_ANSWERS,
+  400: errorAnswer('the request is not valid HTTP, or its URL does not decode', [
+    'invalid_request',
+  ]),
+  500: errorAnswer('an unexpected failure', ['internal_error'], {
+    request_id: z.string().optional(),
+  }),
+};
+
+function opsSchema(summary: string, answers: Record<number, z.ZodType | object>) {
+  return { summary, tags: ['operations'], security: [], response: { ...OPS_ANSWERS, ...answers } };
+}
+
 export const opsRoutes: FastifyPluginCallback<OpsRoutesOptions> = (
   app,
   { runs, metrics },
   done,
 ) => {
-  app.get('/healthz', { schema: { hide: true } }, (_request, reply) =>
-    reply.send({ status: 'ok' }),
+  app.get(
+    '/healthz',
+    {
+      schema: opsSchema('Liveness: the process is up, whatever Temporal does', {
+        200: answer('the process is up', z.object({ status: z.literal('ok') })),
+      }),
+    },
+    (_request, reply) => reply.send({ status: 'ok' }),
   );
 
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+  const readyz = opsSchema('Readiness: Temporal answers and a worker polls the task queue', {
+    200: answer(
+      'ready',
+      z.object({ status: z.literal('ready'), temporal: z.literal('ok'), ...TaskQueueState }),
+    ),
+    503: errorAnswer(
+      `not_ready: detail names what is missing (Temporal, or a worker polling the task queue). ${SHUTTING_DOWN}`,
+      ['not_ready', 'shutting_down'],
+      {
+        temporal: z.enum(['ok', 'unreachable']).optional(),
+        task_queue: TaskQueueState.task_queue.optional(),
+        pollers: TaskQueueState.pollers.optional(),
+      },
+      { 'retry-after': Header.retryAfter(false, 'sent with shutting_down') },
+    ),
+  });
+  app.get('/readyz', { schema: readyz }, async (_request, reply) => {
     const { temporal, pollers, stalePollers } = await runs.readiness();
     // Temporal lists a dead worker's pollers for minutes: those whose last poll is old don't count.
     const stale = stalePollers === 0 ? '' : ` (${stalePollers} stale pollers not counted)`;
@@ -36,7 +81,7 @@ export const opsRoutes: FastifyPluginCallback<OpsRoutesOptions> = (
         : null;
     if (missing !== null) {
       return reply.code(503).send({
-        error: 'not_ready',
+        error: ApiErrorCode.not_ready,
         detail: missing,
         temporal: temporal ? 'ok' : 'unreachable',
         task_queue: runs.taskQueue,
@@ -46,12 +91,23 @@ export const opsRoutes: FastifyPluginCallback<OpsRoutesOptions> = (
     return { status: 'ready', temporal: 'ok', task_queue: runs.taskQueue, pollers };
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  const prometheusText = {
+    description: "the API's metrics in the Prometheus text format (seer_runs_api_*)",
+    content: { 'text/plain': { schema: z.string() } },
+  };
+  const metricsSchema = opsSchema('Prometheus metrics', { 200: prometheusText });
+  app.get('/metrics', { schema: metricsSchema }, async (_request, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  app.get('/openapi.json', { schema: { hide: true } }, (_request, reply) =>
-    reply.send(app.swagger()),
+  const document = answer(
+    'this document (docs/openapi.json holds a copy: npm run openapi writes it)',
+    z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) }),
+  );
+  app.get(
+    '/openapi.json',
+    { schema: opsSchema('The OpenAPI document', { 200: document }) },
+    (_request, reply) => reply.send(app.swagger()),
   );
   done();
 };

@@ -1,5 +1,6 @@
-// Route plugin for /v1/organizations/{organization_id}/seer-runs: create (POST), read one (GET)
-// and list (GET). Token-checked; schemas in seer-runs.schemas.ts; answers via outcome-to-http.
+// Route plugin for /v1/organizations/{organization_id}/seer-runs: create (POST), read one (GET,
+// waiting with ?wait= while it is PENDING) and list (GET). Token-checked; schemas and documented
+// answers in seer-runs.schemas.ts; a POST's answers via outcome-to-http.
 import type {
   FastifyPluginCallback,
   FastifyReply,
@@ -11,29 +12,30 @@ import { invalidRequest, runNotFound } from '../api-error';
 import { requireToken } from '../auth';
 import { createRun, type CreateRunDeps } from '../create-run';
 import { httpAnswerFor } from '../outcome-to-http';
+import { requestBound } from '../request-bound';
 import type { ApiTokens } from '../../config';
 import { assertNever } from '../../domain';
 import {
+  BODY_LIMIT_BYTES,
+  CREATE_RUN_ANSWERS,
   CreateRunBody,
   CreateRunHeaders,
-  ErrorBody,
+  getRunAnswers,
+  getRunQuery,
   IDEMPOTENCY_KEY_HEADER,
+  LIST_RUNS_ANSWERS,
   ListRunsQuery,
   OrganizationParams,
-  RunCreated,
-  RunList,
   RunParams,
-  SeerRunViewSchema,
 } from './seer-runs.schemas';
-
-/** Spec §3: bodies above this are 413. Runs carry queries and issue context, not attachments. */
-export const BODY_LIMIT_BYTES = 256 * 1024;
 
 export interface SeerRunsRoutesOptions extends CreateRunDeps {
   tokens: ApiTokens;
 }
 
-const errors = { '4xx': ErrorBody, '5xx': ErrorBody };
+/** Any other method on a path with routes is 405 (the not-found handler, src/http/router-errors.ts). */
+const OTHER_METHODS =
+  'Any other method on this path is answered 405 method_not_allowed, with Allow.';
 
 /** Node joins a repeated header into "a, b", which would pass as one key: count the raw ones. */
 function refuseRepeatedIdempotencyKey(
@@ -64,10 +66,12 @@ export const seerRunsRoutes: FastifyPluginCallback<SeerRunsRoutesOptions> = (app
       onRequest: refuseRepeatedIdempotencyKey,
       schema: {
         summary: 'Create a Seer run and wait for it to go LIVE',
+        description: `Answers within SYNC_WAIT_TIMEOUT_MS + 1 s of its arrival, whatever Seer and Temporal do. How a client retries: send an Idempotency-Key with every run; on 503 send the same request again; on 500 seer_run_pending send it again with its retry_token after Retry-After; if that answers 404 run_not_found, send the request again without the token (the same key names the same run). A 422 is never worth repeating. ${OTHER_METHODS}`,
+        operationId: 'createSeerRun',
         params: OrganizationParams,
         headers: CreateRunHeaders,
         body: CreateRunBody,
-        response: { 200: RunCreated, 201: RunCreated, ...errors },
+        response: CREATE_RUN_ANSWERS,
       },
     },
     async (request, reply) => {
@@ -85,22 +89,45 @@ export const seerRunsRoutes: FastifyPluginCallback<SeerRunsRoutesOptions> = (app
           log: request.log,
         }),
       );
-      return reply.code(answer.status).headers(answer.headers).send(answer.body);
+      // The answer's status and body come typed from outcome-to-http, not from the schemas' union.
+      const untyped: FastifyReply = reply;
+      return untyped.code(answer.status).headers(answer.headers).send(answer.body);
     },
   );
 
+  const maxWaitS = Math.floor(deps.config.syncWaitTimeoutMs / 1000);
   routes.get(
     '/v1/organizations/:organization_id/seer-runs/:run_uuid',
     {
       schema: {
-        summary: 'Read one run (from Temporal, no worker needed)',
+        summary: 'Read one run (from Temporal, no worker needed), waiting while it is PENDING',
+        description: `With ?wait=<seconds>, a PENDING run is answered when it leaves PENDING or when the wait ends (then still PENDING), within the wait + 1 s of the request's arrival, as a POST's wait is bounded: resume a run after a 500 seer_run_pending without sending its body again. ${OTHER_METHODS}`,
+        operationId: 'getSeerRun',
         params: RunParams,
-        response: { 200: SeerRunViewSchema, ...errors },
+        querystring: getRunQuery(maxWaitS),
+        response: getRunAnswers(),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { organization_id, run_uuid } = request.params;
-      const found = await deps.runs.find(run_uuid, organization_id);
+      const waitS = request.query.wait ?? 0;
+      let found;
+      if (waitS === 0) {
+        found = await deps.runs.find(run_uuid, organization_id);
+      } else {
+        // The HTTP client leaving ends the wait, as a POST's.
+        const gone = new AbortController();
+        reply.raw.once('close', () => gone.abort());
+        const scope = requestBound(
+          { arrivedAt: Date.now() - reply.elapsedTime, signal: gone.signal, log: request.log },
+          waitS * 1000,
+        );
+        try {
+          found = await deps.runs.findSettled(run_uuid, organization_id, scope.bound);
+        } finally {
+          scope.release();
+        }
+      }
       if (found === null) throw runNotFound(run_uuid, organization_id);
       return found.view;
     },
@@ -111,9 +138,11 @@ export const seerRunsRoutes: FastifyPluginCallback<SeerRunsRoutesOptions> = (app
     {
       schema: {
         summary: "List the organization's runs (open first, then newest closed)",
+        description: `Each UUID once, as it now stands (a FAILED run a re-drive replaced is left out). ${OTHER_METHODS}`,
+        operationId: 'listSeerRuns',
         params: OrganizationParams,
         querystring: ListRunsQuery,
-        response: { 200: RunList, ...errors },
+        response: LIST_RUNS_ANSWERS,
       },
     },
     async (request) => {

@@ -297,6 +297,48 @@ export class RunGateway {
   }
 
   /**
+   * The run as GET shows it once it has left PENDING, or as it stands when the request's bound ends
+   * (GET ?wait=); null when the UUID names no run of this organization. The run's history is
+   * long-polled, and only an event that can change its status (search attributes upserted, the run
+   * closed) is followed by a describe. Every call after the first ends with the bound.
+   */
+  async findSettled(
+    runUuid: string,
+    organizationId: number,
+    bound: RequestBound,
+  ): Promise<FoundRun | null> {
+    let found = await this.find(runUuid, organizationId);
+    const client = this.#client;
+    const request: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest = {
+      namespace: client.options.namespace,
+      execution: { workflowId: runUuid },
+      skipArchival: true,
+      waitNewEvent: true,
+    };
+    while (found?.view.status === SeerRunStatus.PENDING && !bound.signal.aborted) {
+      try {
+        const page = await this.#call(
+          bound,
+          () => client.workflowService.getWorkflowExecutionHistory(request),
+          { client },
+        );
+        if ((page.history?.events ?? []).some(mayChangeStatus)) {
+          found = await this.find(runUuid, organizationId, bound);
+        }
+        // No token: the history ended (the run was reset or closed); the describe has told.
+        if (!page.nextPageToken || page.nextPageToken.length === 0) break;
+        request.nextPageToken = page.nextPageToken;
+      } catch (err) {
+        // The wait is over (or the client left): the last describe is the answer. By the clock
+        // too: a describe sent at the deadline fails before the bound's timer has fired.
+        if (bound.signal.aborted || Date.now() >= bound.deadline) break;
+        throw readFailure(err);
+      }
+    }
+    return found;
+  }
+
+  /**
    * One page of the organization's runs, in the visibility store's order, each UUID as it now
    * stands: a FAILED row a re-drive replaced is left out, so a page holds at most `pageSize` runs
    * (fewer, even none, with a next page token still when some were left out).
@@ -531,6 +573,22 @@ async function completedResult(
   const [first] = payloads;
   if (first === undefined) return null;
   return payloadConverter.fromPayload<SeerRunResult>(first);
+}
+
+const { EventType } = temporal.api.enums.v1;
+/** The events after which a run's status may read differently (run-view.ts reads it). */
+const STATUS_EVENTS: ReadonlySet<temporal.api.enums.v1.EventType> = new Set([
+  EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+]);
+
+function mayChangeStatus(event: temporal.api.history.v1.IHistoryEvent): boolean {
+  return event.eventType != null && STATUS_EVENTS.has(event.eventType);
 }
 
 /** Why a bounded start or wait ended without the run's result. */
