@@ -92,7 +92,8 @@ export function errorLine(err: unknown, json: boolean): string {
 }
 
 export function usageLine(message: string, json: boolean): string {
-  return json ? JSON.stringify({ error: 'usage', detail: message }) : `seer-runs: ${message}`;
+  const line = oneLine(message);
+  return json ? JSON.stringify({ error: 'usage', detail: line }) : `seer-runs: ${line}`;
 }
 
 function oneLine(text: string): string {
