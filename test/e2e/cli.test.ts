@@ -153,6 +153,16 @@ describe('seer-runs runs start', () => {
   });
 });
 
+describe('npx seer-runs', () => {
+  it("runs the project's own bin from the checkout (--no: never a package from the registry)", async () => {
+    const ran = await sh('npx --no -- seer-runs --help');
+    expect(ran.code).toBe(0);
+    expect(ran.stdout[0]).toBe(
+      'usage: seer-runs [--url URL] [--token TOKEN] [--json] runs <command>',
+    );
+  });
+});
+
 describe('seer-runs runs get, list, watch', () => {
   it('get prints the run; watch of a LIVE run exits 0; list prints one line per run (JSON lines with --json)', async () => {
     const org = uniqueOrgId();
