@@ -9,6 +9,7 @@ export const ApiErrorCode = {
   not_found: 'not_found',
   method_not_allowed: 'method_not_allowed',
   request_too_large: 'request_too_large',
+  request_timeout: 'request_timeout',
   payload_too_large: 'payload_too_large',
   unsupported_media_type: 'unsupported_media_type',
   idempotency_key_reused: 'idempotency_key_reused',
@@ -20,6 +21,8 @@ export const ApiErrorCode = {
   seer_run_pending: 'seer_run_pending',
   seer_unavailable: 'seer_unavailable',
   temporal_unavailable: 'temporal_unavailable',
+  shutting_down: 'shutting_down',
+  not_ready: 'not_ready',
   internal_error: 'internal_error',
 } as const;
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];

@@ -234,6 +234,8 @@ describe('reads', () => {
     });
 
     expect(run).toMatchObject({ run_uuid: runUuid, status: 'LIVE', run_id: expect.any(Number) });
+    // At most the API's sync wait (2 s here) per request, within the deadline.
+    expect(gets[0]?.path).toBe(`/v1/organizations/${org}/seer-runs/${runUuid}?wait=2`);
     expect(gets.every((get) => get.method === 'GET' && get.status === 200)).toBe(true);
     expect(seerRunsFor(api.fakeSeer, runUuid)).toHaveLength(1);
   });

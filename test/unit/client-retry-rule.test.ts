@@ -65,6 +65,11 @@ describe('the retry rule', () => {
       retryToken: null,
       pauseMs: 1_000,
     });
+    expect(nextStep(answer(503, { error: 'shutting_down' }), true)).toEqual({
+      kind: 'again',
+      retryToken: null,
+      pauseMs: 1_000,
+    });
     expect(
       nextStep(answer(0, null, { unreachable: 'ECONNREFUSED', sentToken: TOKEN }), true),
     ).toEqual({ kind: 'again', retryToken: TOKEN, pauseMs: 1_000 });
