@@ -3,6 +3,23 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
+/** What src/client and src/cli may not import; `api` is the regex of the src/api paths banned. */
+function clientImportBans(api) {
+  const message =
+    'the client depends on the API over HTTP only, never on the server (src/client/README.md)';
+  return [
+    { group: ['@temporalio/*', '@grpc/*'], message },
+    {
+      regex: `^(\\.\\.?/)+(.*/)?(${api}|temporal|seer|config|stack|workflows|activities)(/|$)`,
+      message,
+    },
+    {
+      regex: '^(\\.\\.?/)+(.*/)?domain(/index)?$',
+      message: "import the domain's modules one by one: its index pulls in @temporalio/common",
+    },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.data/**', 'coverage/**', '*.config.js'] },
   js.configs.recommended,
@@ -90,6 +107,28 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         { patterns: [{ group: ['@temporalio/*/lib/*'], message: "use the SDK's public exports" }] },
+      ],
+    },
+  },
+  {
+    // The client (and its CLI) runs in product code: undici and the API's contract, nothing of the
+    // server. src/client/run-body.ts alone reads the API's body schemas (the block after this one).
+    files: ['src/client/**/*.ts', 'src/cli/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: clientImportBans('api') }],
+    },
+  },
+  {
+    // Read-only, until these pure modules move to src/domain (src/client/README.md).
+    files: ['src/client/run-body.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: clientImportBans(
+            'api(?!/(api-error|json-body|run-request|routes/seer-runs\\.schemas)$)',
+          ),
+        },
       ],
     },
   },
