@@ -15,7 +15,7 @@ import {
   TemporalFailure,
   TimeoutFailure,
 } from '@temporalio/common';
-import { retryDelayMs } from '../src/domain/retry-delay';
+import { backoffMs, retryDelayMs } from '../src/domain/retry-delay';
 import {
   FailureReason,
   isFailureReason,
@@ -87,7 +87,11 @@ export function nextStepAfter(
   if (!regular && details === undefined) {
     return { kind: 'retry', delay_ms: delay, sent_before: sent, nothing_sent: false };
   }
-  if (at.now_ms + delay > at.window_ends_at_ms) {
+  // The window is judged with the policy's own delay when the workflow computed it: runs that were
+  // open when jitter shipped decided with that one, and replay must decide alike (a timer's length
+  // is not checked on replay; retry-or-fail is).
+  const judgedDelay = details?.next_retry_delay_ms ?? backoffMs(sent);
+  if (at.now_ms + judgedDelay > at.window_ends_at_ms) {
     const failure: RunFailure = {
       reason: FailureReason.retries_exhausted,
       seer_status: details?.seer_status ?? null,

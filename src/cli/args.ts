@@ -112,7 +112,7 @@ function parseOrThrow(
     allowPositionals: true,
   });
   const globals: Globals = {
-    url: values.url ?? env.SEER_RUNS_URL ?? DEFAULT_URL,
+    url: apiUrl(values.url ?? env.SEER_RUNS_URL ?? DEFAULT_URL),
     token: values.token ?? env.SEER_RUNS_TOKEN ?? DEFAULT_TOKEN,
     json: values.json ?? false,
   };
@@ -244,4 +244,22 @@ function wholeNumber(flag: string, raw: string | undefined, fallback: number, ma
 
 function quote(value: string): string {
   return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
+}
+
+/** An http(s) URL, or a usage error: `localhost:8080` would otherwise read as an API unreachable. */
+function apiUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(
+      `--url ${JSON.stringify(raw)}: expected an http(s) URL such as ${DEFAULT_URL}`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(
+      `--url ${JSON.stringify(raw)}: expected an http(s) URL such as ${DEFAULT_URL}`,
+    );
+  }
+  return raw;
 }

@@ -24,6 +24,8 @@ interface Waiter {
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+  /** The latest its token may come (now + maxWaitMs when it queued). */
+  deadline: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export class RequestBudget implements RequestGate {
         resolve,
         reject,
         signal,
+        deadline: now + maxWaitMs,
         onAbort: () => {
           const index = this.#queue.indexOf(waiter);
           if (index >= 0) this.#queue.splice(index, 1);
@@ -90,6 +93,15 @@ export class RequestBudget implements RequestGate {
     this.#serving = true;
     void (async () => {
       while (this.#queue.length > 0) {
+        const head = this.#queue[0]!;
+        // The rate fell since it queued (setRate): a token after its bound would send a request
+        // its attempt no longer waits for; it is told "none" and sends nothing.
+        if (this.#lastGrantAt + this.#intervalMs > head.deadline) {
+          this.#queue.shift();
+          head.signal?.removeEventListener('abort', head.onAbort);
+          head.resolve(false);
+          continue;
+        }
         const wait = this.#lastGrantAt + this.#intervalMs - this.#clock.now();
         if (wait > 0) await this.#clock.sleep(wait);
         const waiter = this.#queue.shift();

@@ -290,6 +290,14 @@ describe('nextStepAfter: the heal window is judged between attempts', () => {
       1,
       RETHROW,
     ],
+    [
+      "the window is judged with the policy's delay, not its jittered one (as histories recorded before jitter decided)",
+      wrapped(undefined, RetryState.TIMEOUT),
+      // The window ends 2 s from now: the policy's 2 s after the 2nd request fits, jittered or not.
+      { now_ms: 1_000_000, window_ends_at_ms: 1_002_000 },
+      2,
+      retry(jittered(2), 2),
+    ],
     ['a plain Error (a bug)', new Error('boom'), inside, 0, RETHROW],
     ['a thrown string', 'boom', inside, 0, RETHROW],
     ['undefined', undefined, inside, 0, RETHROW],

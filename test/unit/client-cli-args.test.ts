@@ -86,6 +86,10 @@ describe('seer-runs command line', () => {
     ],
     [['runs', 'get', '--colour', 'red'], /^Unknown option '--colour'\. /],
     [['runs', 'get', '--org'], "Option '--org <value>' argument missing"],
+    [
+      ['--url', 'localhost:8080', 'runs', 'get', '--org', '1', UUID],
+      '--url "localhost:8080": expected an http(s) URL such as http://127.0.0.1:8080',
+    ],
   ])('%j is one usage line: %s', (argv, message: string | RegExp) => {
     if (typeof message === 'string') expect(usage(argv)).toBe(message);
     else expect(usage(argv)).toMatch(message);

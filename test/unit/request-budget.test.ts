@@ -98,6 +98,21 @@ describe('RequestBudget', () => {
     expect(grantedAt).toEqual([1_000_500, 1_001_000]);
   });
 
+  it('a waiter whose token a lower rate would bring after its bound is told no, and sends nothing', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(10, clock);
+    // 5 callers that may wait 500 ms: at 10/s the last one's token comes at 400 ms.
+    const { grantedAt, all } = acquireAll(budget, clock, 5, 500);
+    await clock.advance(0);
+    // The share falls to 1/s (another worker appeared): a token a second, past their bounds.
+    budget.setRate(1);
+    for (let i = 0; i < 20; i++) await clock.advance(100);
+    await all;
+    // The first at once, the second's token already on its way at the old rate; the others' would
+    // come a second apart, after their 500 ms.
+    expect(grantedAt).toEqual([1_000_000, 1_000_100, false, false, false]);
+  });
+
   it('a late timer delays the tokens behind it rather than bunching them', async () => {
     const clock = new FakeClock();
     const budget = new RequestBudget(10, clock);
