@@ -28,7 +28,15 @@ function setup(budget: number, weights: Record<number, number> = {}) {
     });
     return waited;
   };
-  return { clock, admission, admitted, enterNow, queue };
+  /** `count` POSTs of `org`, one after another, each holding its turn `ms` (what releases measure). */
+  const holdEach = (org: number, count: number, ms: number) => {
+    for (let i = 0; i < count; i++) {
+      const at = enterNow(org);
+      clock.now += ms;
+      admission.release(org, at);
+    }
+  };
+  return { clock, admission, admitted, enterNow, queue, holdEach };
 }
 
 /** Lets the promises settled so far run their callbacks. */
@@ -160,14 +168,10 @@ describe('per-organization admission of run starts', () => {
   });
 
   it('tells a POST that was not admitted how long its queue may take: between 1 and 60 s', async () => {
-    const { admission, clock, enterNow, queue } = setup(2);
+    const { clock, enterNow, queue, holdEach } = setup(2);
     enterNow(B);
     // POSTs of A held 4 s each, one at a time: the queue moves one POST per 4 s.
-    for (let i = 0; i < 20; i++) {
-      const at = enterNow(A);
-      clock.now += 4_000;
-      admission.release(A, at);
-    }
+    holdEach(A, 20, 4_000);
     enterNow(A);
     const bounds = Array.from({ length: 30 }, () => new AbortController());
     const waits = bounds.map((bound, i) => queue(A, `a${i}`, bound.signal));
@@ -197,14 +201,10 @@ describe('per-organization admission of run starts', () => {
   });
 
   it('refuses at once a POST whose turn is expected after its bound, and queues the ones in time', async () => {
-    const { admission, clock, enterNow } = setup(2);
+    const { admission, enterNow, holdEach } = setup(2);
     enterNow(B);
     // POSTs of A held 1 s each; with B active A's share is 1: the queue moves one POST a second.
-    for (let i = 0; i < 5; i++) {
-      const at = enterNow(A);
-      clock.now += 1_000;
-      admission.release(A, at);
-    }
+    holdEach(A, 5, 1_000);
     enterNow(A);
     const signal = new AbortController().signal;
     // With 4 s to wait: the 1st to 4th in line expect their turn within 1-4 s and queue; the 5th
@@ -216,13 +216,9 @@ describe('per-organization admission of run starts', () => {
   });
 
   it('spaces the POSTs it sends away at the pace its turns come, so they do not come back together', async () => {
-    const { admission, clock, enterNow } = setup(2);
+    const { admission, enterNow, holdEach } = setup(2);
     enterNow(B);
-    for (let i = 0; i < 5; i++) {
-      const at = enterNow(A);
-      clock.now += 1_000;
-      admission.release(A, at);
-    }
+    holdEach(A, 5, 1_000);
     enterNow(A);
     const signal = new AbortController().signal;
     const told = await Promise.all(Array.from({ length: 8 }, () => admission.wait(A, signal, 0)));
