@@ -61,18 +61,31 @@ export interface DevServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+const PORT_RANGE = { first: 20_000, size: 12_000 };
+/** Parallel test workers (`JEST_WORKER_ID` 1, 2, …) each draw from their own quarter of the range. */
+const PORT_SLICES = 4;
+/** Every port this process has handed out: two callers (one cluster's ~20 ports) never get the same one. */
+const handedOut = new Set<number>();
+
 /**
  * A free port in 20000-31999: below the kernel's ephemeral range (32768 and up), so an outgoing
  * connection can't take it between this check and the bind (a port the kernel hands out for
  * listen(0) is one of those), and below 32768, which Temporal's SQL schema needs (its membership
- * table keeps ports in a smallint).
+ * table keeps ports in a smallint). A port is handed out once per process (a free port stays free
+ * until its caller binds it, so a second call could otherwise draw it again), and each Jest worker
+ * draws from its own slice of the range, so two test files running at once can't both draw it.
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const slice = Number(process.env.JEST_WORKER_ID ?? 0) % PORT_SLICES;
+  const size = Math.floor(PORT_RANGE.size / PORT_SLICES);
+  const first = PORT_RANGE.first + slice * size;
   for (let tries = 0; tries < 200; tries++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const port = first + Math.floor(Math.random() * size);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
     if (await canListen(host, port)) return port;
   }
-  throw new Error(`no free port in 20000-31999 on ${host}`);
+  throw new Error(`no free port in ${first}-${first + size - 1} on ${host}`);
 }
 
 function canListen(host: string, port: number): Promise<boolean> {
