@@ -1,7 +1,7 @@
 // The worker's Seer request budget (src/seer/request-budget.ts) on a fake clock: tokens evenly
-// spaced, a caller told "no" at once when its token would come too late, the rate changed live,
-// and a cancelled wait that gives its token back.
-import { RequestBudget, type BudgetClock } from '../../src/seer/request-budget';
+// spaced, a small burst at high rates, a caller told "no" at once when its token would come too
+// late, the rate changed live, and a cancelled wait that gives its token back.
+import { BURST_SECONDS, RequestBudget, type BudgetClock } from '../../src/seer/request-budget';
 
 /** Time moves only when the test says so; sleepers wake in order of their deadlines. */
 class FakeClock implements BudgetClock {
@@ -63,6 +63,41 @@ describe('RequestBudget', () => {
     }
   });
 
+  it('at a high rate lets a burst go at once and holds any 1 s window to the rate plus that burst', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(500, clock);
+    const burst = 500 * BURST_SECONDS;
+    expect(burst).toBe(25);
+    const { grantedAt, all } = acquireAll(budget, clock, 1_000, 10_000);
+    await clock.advance(0);
+    // The burst at once, nothing more until the next token comes due.
+    expect(grantedAt.filter((t) => t === 1_000_000)).toHaveLength(burst);
+    for (let i = 0; i < 400; i++) await clock.advance(10);
+    await all;
+    const times = grantedAt.filter((t): t is number => t !== false);
+    expect(times).toHaveLength(1_000);
+    for (const t of times) {
+      expect(times.filter((u) => u >= t && u < t + 1_000).length).toBeLessThanOrEqual(500 + burst);
+    }
+    // The rate holds though every timer wakes up to 10 ms late: 975 tokens after the burst, 2 ms
+    // apart, the last within a few ms of 1.95 s.
+    expect(Math.max(...times) - 1_000_000).toBeLessThanOrEqual(1_960);
+  });
+
+  it('after a late timer hands out at once the tokens that came due meanwhile (500/s)', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(500, clock);
+    const { grantedAt, all } = acquireAll(budget, clock, 40, 10_000);
+    await clock.advance(0);
+    expect(grantedAt.filter((t) => t !== false)).toHaveLength(25);
+    // The next token was due at 2 ms; the timer fires at 20 ms: the 10 due by then go together.
+    await clock.advance(20);
+    expect(grantedAt.filter((t) => t === 1_000_020)).toHaveLength(10);
+    for (let i = 0; i < 20; i++) await clock.advance(2);
+    await all;
+    expect(grantedAt.every((t) => t !== false)).toBe(true);
+  });
+
   it('says no at once, reserving nothing, when the next token is further away than the caller may wait', async () => {
     const clock = new FakeClock();
     const budget = new RequestBudget(5, clock);
@@ -108,9 +143,9 @@ describe('RequestBudget', () => {
     budget.setRate(1);
     for (let i = 0; i < 20; i++) await clock.advance(100);
     await all;
-    // The first at once, the second's token already on its way at the old rate; the others' would
-    // come a second apart, after their 500 ms.
-    expect(grantedAt).toEqual([1_000_000, 1_000_100, false, false, false]);
+    // The first at once; the next token now comes a second after it, after every other caller's
+    // 500 ms: each is told no when its turn is reckoned again, and none sends a request.
+    expect(grantedAt).toEqual([1_000_000, false, false, false, false]);
   });
 
   it('a late timer delays the tokens behind it rather than bunching them', async () => {
