@@ -1,6 +1,6 @@
 // The two servers a bench runs on, as one shape: the dev stack (`startStack`, as `npm start` runs
 // it) and the production-shaped cluster (`startCluster`: PostgreSQL, four services, mTLS, 2+2);
-// and the dev stack's twin on a dev server without fairness, for mirror_fairness_off.
+// and the twin dev stacks of mirror_fairness_on and mirror_fairness_off (the latter without fairness).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -66,7 +66,7 @@ async function warmUp(rig: Rig, plan: Plan): Promise<void> {
 
 /**
  * Every concurrency for every path, each round; the order of the paths turns each time, with
- * mirror_fairness_off next to mirror (measurementOrder).
+ * the twin rows right after mirror (measurementOrder).
  */
 async function rounds(rig: Rig, plan: Plan): Promise<RoundFigure[]> {
   const figures: RoundFigure[] = [];
@@ -144,7 +144,12 @@ async function write(
     server: {
       version: serverVersion,
       ...backend.server,
-      ...(rig.twin ? { fairness_off_twin: rig.twin.backend.server } : {}),
+      ...(rig.twins
+        ? {
+            fairness_on_twin: rig.twins.on.backend.server,
+            fairness_off_twin: rig.twins.off.backend.server,
+          }
+        : {}),
     },
     plan: {
       quick: plan.quick,
@@ -159,7 +164,7 @@ async function write(
       runs_per_measurement: plan.runs,
       retried_once_runs: plan.retriedRuns,
       overload: { concurrency: OVERLOAD_CONCURRENCY, runs: plan.overloadRuns },
-      // Which path went when: mirror and mirror_fairness_off take turns at going first.
+      // Which path went when: the twin rows follow mirror and take turns at going first.
       order: Array.from({ length: plan.rounds }, (_, round) =>
         CONCURRENCIES.map((concurrency, ci) => ({
           round: round + 1,
@@ -167,15 +172,20 @@ async function write(
           paths: measurementOrder(rig.paths, round + ci),
         })),
       ).flat(),
-      // What the two stacks' API and workers were started with (mirror_fairness_off: the twin).
+      // What each stack's API and workers were started with (the twin paths: their own stacks).
       fairness_env: {
-        main: FAIRNESS_ENV[plan.fairnessAa ? 'off' : 'on'],
-        ...(rig.twin ? { mirror_fairness_off: FAIRNESS_ENV.off } : {}),
+        main: FAIRNESS_ENV.on,
+        ...(rig.twins
+          ? {
+              mirror_fairness_on: FAIRNESS_ENV[plan.fairnessAa ? 'off' : 'on'],
+              mirror_fairness_off: FAIRNESS_ENV.off,
+            }
+          : {}),
       },
     },
     results: [...rows, overloadRow!].map((row) => ({ backend: backend.name, ...row })),
     ratios: ratioList,
-    mirror_vs_fairness_off: fairness,
+    fairness_on_vs_off: fairness,
     mirror_retried_once: { backend: backend.name, ...retried },
     overload: counts,
   });

@@ -1,6 +1,7 @@
 // The ways the bench creates a run: direct (API → Seer), mirror (API → workflow → Seer, as
-// shipped, fairness and the Seer limiter on), mirror_fairness_off (the same on a twin stack with
-// both off), engine_floor (least a durable run costs here) and naive (the textbook workflow).
+// shipped, fairness and the Seer limiter on), mirror_fairness_on and mirror_fairness_off (the same
+// on two twin stacks that carry nothing else, one with both on, one with both off), engine_floor
+// (least a durable run costs here) and naive (the textbook workflow).
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import {
@@ -16,14 +17,9 @@ import { createBenchActivities } from './activities';
 import type { RunOnce } from './load';
 import type { engineFloor, naiveSeerRun } from './workflows';
 
-export const PATHS = ['direct', 'mirror', 'mirror_fairness_off', 'engine_floor', 'naive'] as const;
-export type PathName = (typeof PATHS)[number];
-/** The paths whose runs go through an API (the others: the bench's own client and worker). */
-export const API_PATHS: ReadonlySet<PathName> = new Set([
-  'direct',
-  'mirror',
-  'mirror_fairness_off',
-]);
+import { type PathName, type TwinPath } from './path-names';
+
+export { API_PATHS, isTwinPath, PATHS, TWIN_PATHS, type PathName, type TwinPath } from './path-names';
 
 /** SEER_RUN_MIRROR_ORGS=1: organization 1 takes the mirror path, 2 the direct path. */
 export const MIRROR_ORG = 1;
@@ -170,17 +166,18 @@ export class BenchEngine {
   }
 }
 
-/** mirror_fairness_off only when the rig has the twin stack (the dev backend, not `--profile`). */
-export type PathRunners = Record<Exclude<PathName, 'mirror_fairness_off'>, RunOnce> &
-  Partial<Record<'mirror_fairness_off', RunOnce>>;
+/** The twin paths only when the rig has the twin stacks (the dev backend, not `--profile`). */
+export type PathRunners = Record<Exclude<PathName, TwinPath>, RunOnce> &
+  Partial<Record<TwinPath, RunOnce>>;
 
 /**
- * One run of each path; `prefix` keeps ids and keys apart from any earlier bench. `offApi` is the
- * twin stack's API (fairness and the limiter off); without it there is no mirror_fairness_off.
+ * One run of each path; `prefix` keeps ids and keys apart from any earlier bench. `twinApis` are
+ * the twin stacks' APIs (`on`: fairness and the limiter on; `off`: both off); without them there
+ * are no twin paths.
  */
 export function pathRunners(
   api: ApiLoad,
-  offApi: ApiLoad | null,
+  twinApis: Record<'on' | 'off', ApiLoad> | null,
   engine: BenchEngine,
   prefix: string,
   seerLatencyMs: number,
@@ -197,7 +194,12 @@ export function pathRunners(
   return {
     direct: viaApi(DIRECT_ORG, 200),
     mirror: viaApi(MIRROR_ORG, 201),
-    ...(offApi ? { mirror_fairness_off: viaApi(MIRROR_ORG, 201, offApi) } : {}),
+    ...(twinApis
+      ? {
+          mirror_fairness_on: viaApi(MIRROR_ORG, 201, twinApis.on),
+          mirror_fairness_off: viaApi(MIRROR_ORG, 201, twinApis.off),
+        }
+      : {}),
     engine_floor: async (seq) => {
       const workflowId = `${prefix}-floor-${seq}`;
       const handle = await engine.floorClient.workflow.start<typeof engineFloor>('engineFloor', {

@@ -1,10 +1,10 @@
 // What one bench run measures: the server (`--backend dev|cluster`), the concurrencies, how many
 // runs each, the rounds, the warm-up, the retried runs and overload, full or `--quick`, the fake
 // Seer's latency, or (`--profile`) a CPU profile of the API instead of the rounds; fairness and
-// the Seer limiter on the main stack, off on the twin stack of mirror_fairness_off.
+// the Seer limiter on the main stack and mirror_fairness_on's twin, off on mirror_fairness_off's.
 import { z } from 'zod';
 import { intIn, orExit, parseEnv } from '../src/config';
-import type { PathName } from './paths';
+import { isTwinPath, type PathName } from './path-names';
 
 export const CONCURRENCIES = [1, 16, 64] as const;
 export type Concurrency = (typeof CONCURRENCIES)[number];
@@ -15,13 +15,13 @@ export const BACKENDS = ['dev', 'cluster'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /**
- * SEER_MAX_REQUESTS_PER_SECOND on the main stack: well above what the bench asks of Seer through
+ * SEER_MAX_REQUESTS_PER_SECOND where the limiter is on: well above what the bench asks of Seer through
  * workers (a request a mirror run, some 60/s at c=64 and at the overload level), even split
  * between the API's worker and the standalone one (500/s each), so the limiter is on but never
  * binds: the mirror rows measure its bookkeeping, not its waits.
  */
 export const LIMITER_CAP_PER_SECOND = 1_000;
-/** The variables the two stacks differ by; neither gets weights or an in-flight budget (defaults). */
+/** The variables the stacks differ by; none gets weights or an in-flight budget (defaults). */
 export const FAIRNESS_ENV = {
   on: { SEER_RUNS_FAIRNESS: 'on', SEER_MAX_REQUESTS_PER_SECOND: String(LIMITER_CAP_PER_SECOND) },
   off: { SEER_RUNS_FAIRNESS: 'off' },
@@ -70,14 +70,15 @@ export interface Plan extends Sizes {
   /** `--tracing`: the stack exports every span to a Jaeger it starts (the overhead of tracing). */
   tracing: boolean;
   /**
-   * mirror_fairness_off: a twin dev stack with fairness and the limiter off, measured beside mirror
-   * in every round. The dev backend only (a second cluster would not fit two cores), not `--profile`.
+   * mirror_fairness_on and mirror_fairness_off: two twin dev stacks, fairness and the limiter on in
+   * one and off in the other, each carrying only its own mirror rows, measured side by side in
+   * every round. The dev backend only (more clusters would not fit two cores), not `--profile`.
    */
-  fairnessOff: boolean;
+  fairnessTwins: boolean;
   /**
-   * `--fairness-aa`: the main stack with fairness and the limiter off too, so mirror and
-   * mirror_fairness_off differ by nothing but their stack: what the rig itself puts between the
-   * two rows, against which the 5% is read.
+   * `--fairness-aa`: mirror_fairness_on's twin with fairness and the limiter off too, so the two
+   * twin rows differ by nothing but their stack: what the rig itself puts between them, against
+   * which the 5% is read.
    */
   fairnessAa: boolean;
   seerLatencyMs: number;
@@ -107,9 +108,9 @@ export function readPlan(argv: readonly string[], env: NodeJS.ProcessEnv): Plan 
   const tracing = argv.includes('--tracing');
   if (tracing && backend !== 'dev') throw new Error('--tracing runs on the dev backend only');
   const { FAKE_SEER_LATENCY_MS: seerLatencyMs } = orExit(() => parseEnv(BenchEnv, env));
-  const fairnessOff = backend === 'dev' && !profile;
+  const fairnessTwins = backend === 'dev' && !profile;
   const fairnessAa = argv.includes('--fairness-aa');
-  if (fairnessAa && !fairnessOff)
+  if (fairnessAa && !fairnessTwins)
     throw new Error('--fairness-aa runs on the dev backend only, without --profile');
   return {
     ...(quick ? QUICK : FULL),
@@ -117,7 +118,7 @@ export function readPlan(argv: readonly string[], env: NodeJS.ProcessEnv): Plan 
     quick,
     profile,
     tracing,
-    fairnessOff,
+    fairnessTwins,
     fairnessAa,
     seerLatencyMs,
   };
@@ -125,16 +126,18 @@ export function readPlan(argv: readonly string[], env: NodeJS.ProcessEnv): Plan 
 
 /**
  * The order of one round's measurements at one concurrency (`turn` = round + the concurrency's
- * index): the paths turn with each measurement, so drift hits them all alike, and
- * mirror_fairness_off always sits next to mirror, first and second in turn, so the two rows that
- * are compared within 5% see the same moment of the machine.
+ * index): the paths turn with each measurement, so drift hits them all alike, and the two twin
+ * rows always sit right after mirror, taking turns at going first, so the two rows that are
+ * compared within 5% see the same moment of the machine.
  */
 export function measurementOrder(paths: readonly PathName[], turn: number): PathName[] {
-  const slots = paths.filter((path) => path !== 'mirror_fairness_off');
+  const slots = paths.filter((path) => !isTwinPath(path));
   const n = turn % slots.length;
   const rotated = [...slots.slice(n), ...slots.slice(0, n)];
-  if (!paths.includes('mirror_fairness_off')) return rotated;
+  if (!paths.some(isTwinPath)) return rotated;
   const pair: PathName[] =
-    turn % 2 === 0 ? ['mirror', 'mirror_fairness_off'] : ['mirror_fairness_off', 'mirror'];
-  return rotated.flatMap((path) => (path === 'mirror' ? pair : [path]));
+    turn % 2 === 0
+      ? ['mirror_fairness_on', 'mirror_fairness_off']
+      : ['mirror_fairness_off', 'mirror_fairness_on'];
+  return rotated.flatMap((path) => (path === 'mirror' ? [path, ...pair] : [path]));
 }

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { median } from './load';
 import type { OverloadCounts } from './overload';
-import type { PathName } from './paths';
+import { isTwinPath, type PathName } from './path-names';
 import { sumCounts, type ActionCounts } from './server-actions';
 
 /** One measurement: one path at one concurrency in one round. */
@@ -84,7 +84,10 @@ export interface Ratio {
 /** The issue's bound: mirror with fairness and the limiter on within 5% of the rows with both off. */
 export const FAIRNESS_TOLERANCE_PCT = 5;
 
-/** mirror (fairness and the limiter on) against mirror_fairness_off (both off), at one concurrency. */
+/**
+ * mirror_fairness_on (fairness and the limiter on) against mirror_fairness_off (both off), each on
+ * its own twin stack, at one concurrency.
+ */
 export interface FairnessCost {
   concurrency: number;
   /** on's runs/s ÷ off's. */
@@ -184,7 +187,9 @@ export function ratios(rows: ResultRow[]): Ratio[] {
   const out: Ratio[] = [];
   for (const mirror of rows.filter((r) => r.path === 'mirror')) {
     for (const other of rows) {
+      // The twin rows ran on other stacks: they are compared with each other (fairnessCost).
       if (other.concurrency !== mirror.concurrency || other.path === 'mirror') continue;
+      if (isTwinPath(other.path)) continue;
       out.push({
         concurrency: mirror.concurrency,
         vs: other.path,
@@ -212,10 +217,10 @@ function diffPct(on: number | null, off: number | null): number | null {
   return round1(((on - off) / off) * 100);
 }
 
-/** Per concurrency measured on both stacks: what fairness and the limiter cost the mirror path. */
+/** Per concurrency measured on both twins: what fairness and the limiter cost the mirror path. */
 export function fairnessCost(rows: ResultRow[]): FairnessCost[] {
   const out: FairnessCost[] = [];
-  for (const on of rows.filter((r) => r.path === 'mirror')) {
+  for (const on of rows.filter((r) => r.path === 'mirror_fairness_on')) {
     const off = rows.find(
       (r) => r.path === 'mirror_fairness_off' && r.concurrency === on.concurrency,
     );
@@ -357,7 +362,7 @@ export function formatCostTable(rows: ResultRow[], retried: ResultRow | null): s
 const signed = (n: number | null, unit: string) =>
   n === null ? '-' : `${n >= 0 ? '+' : ''}${n.toFixed(1)}${unit}`;
 
-/** mirror with fairness and the limiter on vs off, a line per concurrency; `aa`: both were off. */
+/** The twin rows, on vs off, a line per concurrency; `aa`: both were off. */
 export function formatFairnessCost(costs: FairnessCost[], aa = false): string {
   const rows = costs.map((c) => [
     String(c.concurrency),
@@ -371,8 +376,8 @@ export function formatFairnessCost(costs: FairnessCost[], aa = false): string {
   ]);
   return [
     (aa
-      ? 'A/A run (--fairness-aa): mirror and mirror_fairness_off both with fairness and the Seer limiter off, each on its own stack (what the rig puts between the two rows); '
-      : 'mirror with fairness and the Seer limiter on vs mirror_fairness_off (both off, its own dev server), same rounds; ') +
+      ? 'A/A run (--fairness-aa): mirror_fairness_on and mirror_fairness_off both with fairness and the Seer limiter off, each on its own twin stack (what the rig puts between the two rows); '
+      : 'mirror_fairness_on (fairness and the Seer limiter on) vs mirror_fairness_off (both off), each on its own twin dev stack carrying only its rows, same rounds; ') +
       `within: runs/s and p50 each within ${FAIRNESS_TOLERANCE_PCT}%`,
     markdownTable(
       [

@@ -1,6 +1,7 @@
 // Everything a bench run drives, started and stopped together: the dev stack or the cluster
-// (bench/backends.ts) with fairness and the Seer limiter on, its twin with both off
-// (mirror_fairness_off), the bench's own workers and clients, the API load pools and the log.
+// (bench/backends.ts) with fairness and the Seer limiter on, two twin dev stacks that carry only
+// the mirror rows compared for fairness (mirror_fairness_on, mirror_fairness_off), the bench's own
+// workers and clients, the API load pools and the log.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,17 +14,40 @@ import { FAIRNESS_FLAGS } from '../src/temporal/dev-server';
 import { dynamicConfigOf, startBackend, type BenchBackend } from './backends';
 import type { RunOnce } from './load';
 import type { Gauges } from './measure';
-import { ApiLoad, BenchEngine, PATHS, pathRunners, type PathName, type PathRunners } from './paths';
+import {
+  ApiLoad,
+  BenchEngine,
+  PATHS,
+  pathRunners,
+  type PathName,
+  type PathRunners,
+  type TwinPath,
+} from './paths';
 import { FAIRNESS_ENV, FAIRNESS_VARIABLES, OVERLOAD_CONCURRENCY, type Plan } from './plan';
 import { progress } from './progress';
 import { ServerActions } from './server-actions';
 
-/** The twin dev stack of mirror_fairness_off: fairness and the limiter off, its own server. */
+/** A twin dev stack: its own server, API and worker, measured by one twin path only. */
 export interface TwinStack {
   backend: BenchBackend;
   apiLoad: ApiLoad;
   /** Its processes, its server's action counter, and a client of its server for the histories. */
   gauges: Gauges;
+  connection: Connection;
+}
+
+/**
+ * The two twins fairness is measured on. Each carries nothing but its own mirror rows, so the two
+ * servers hold the same history and do the same work: the main stack's server also keeps every
+ * engine_floor and naive run, and in an A/A run its mirror rows drifted up to 10% below a twin's
+ * as that history grew (server ms per run 10 → 15 over the rounds), which is why mirror itself is
+ * not the row compared.
+ */
+export interface Twins {
+  /** mirror_fairness_on: fairness and the limiter on (off with `--fairness-aa`). */
+  on: TwinStack;
+  /** mirror_fairness_off: both off. */
+  off: TwinStack;
 }
 
 export interface Rig {
@@ -31,12 +55,12 @@ export interface Rig {
   engine: BenchEngine;
   apiLoad: ApiLoad;
   runners: PathRunners;
-  /** The paths this run measures, in PATHS order (mirror_fairness_off when there is a twin). */
+  /** The paths this run measures, in PATHS order (the twin paths when there are twins). */
   paths: PathName[];
-  /** What a measurement of `path` runs and reads: the twin stack's gauges for mirror_fairness_off. */
+  /** What a measurement of `path` runs and reads: a twin path's own stack's gauges. */
   lane(path: PathName): { run: RunOnce; gauges: Gauges };
   /** null on the cluster and with `--profile`. */
-  twin: TwinStack | null;
+  twins: Twins | null;
   /** Keeps run ids and Idempotency-Keys apart from any earlier bench on the same server. */
   prefix: string;
   /** Unique across every measurement of the run. */
@@ -93,9 +117,8 @@ export async function startRig(plan: Plan): Promise<Rig> {
   progress(`starting the ${plan.backend} stack (logs: ${logFile})`);
 
   let backend: BenchBackend | undefined;
-  let twinBackend: BenchBackend | undefined;
-  let twinApi: ApiLoad | undefined;
-  let twinConnection: Connection | undefined;
+  /** Every twin started (or starting): stopped with the rest, whatever happened. */
+  const twinParts: { backend?: BenchBackend; apiLoad?: ApiLoad; connection?: Connection }[] = [];
   let engine: BenchEngine | undefined;
   let apiLoad: ApiLoad | undefined;
   let seer: SeerClient | undefined;
@@ -103,11 +126,11 @@ export async function startRig(plan: Plan): Promise<Rig> {
   const close = () =>
     (closed ??= (async () => {
       await apiLoad?.close();
-      await twinApi?.close();
+      for (const twin of twinParts) await twin.apiLoad?.close();
       await engine?.stop();
-      await twinConnection?.close();
+      for (const twin of twinParts) await twin.connection?.close();
       await seer?.close();
-      await twinBackend?.stop();
+      for (const twin of twinParts) await twin.backend?.stop();
       await backend?.stop();
       await new Promise<void>((resolve) => log.end(resolve));
     })());
@@ -115,50 +138,58 @@ export async function startRig(plan: Plan): Promise<Rig> {
     progress('interrupted: stopping the stack');
     void close().finally(() => process.exit(130));
   });
+  /** One twin dev stack, after the main one (beside it, both would compile dist/ at once). */
+  const startTwin = async (path: TwinPath, setting: 'on' | 'off'): Promise<TwinStack> => {
+    const part: (typeof twinParts)[number] = {};
+    twinParts.push(part);
+    const twinDir = join(dir, path);
+    mkdirSync(twinDir);
+    const twinBackend = (part.backend = await startBackend('dev', {
+      env: stackEnv(plan.seerLatencyMs, setting),
+      dir: twinDir,
+      onLine: (name, line) => log.write(`[${path}:${name}] ${line}\n`),
+      ...(plan.tracing ? { tracing: true } : {}),
+      ...(setting === 'off' ? { fairness: false } : {}),
+    }));
+    checkFairnessEnv(twinBackend, setting);
+    const connection = (part.connection = await Connection.connect(
+      twinBackend.temporal.connectionOptions,
+    ));
+    const twinApi = (part.apiLoad = new ApiLoad(twinBackend.apiUrls, OVERLOAD_CONCURRENCY + 64));
+    return {
+      backend: twinBackend,
+      apiLoad: twinApi,
+      connection,
+      gauges: {
+        processes: twinBackend.processes,
+        actions: new ServerActions(twinBackend.metricsUrls, twinBackend.temporal.namespace),
+        historyClient: new Client({ connection, namespace: twinBackend.temporal.namespace }),
+      },
+    };
+  };
 
   const profileDir = plan.profile ? join(dir, 'api-profile') : null;
   if (profileDir) mkdirSync(profileDir);
   try {
-    // `--fairness-aa`: both stacks alike, fairness and the limiter off.
-    const mainSetting = plan.fairnessAa ? 'off' : 'on';
     backend = await startBackend(plan.backend, {
-      env: stackEnv(plan.seerLatencyMs, mainSetting),
-      ...(plan.fairnessAa ? { fairness: false } : {}),
+      env: stackEnv(plan.seerLatencyMs, 'on'),
       dir,
       onLine: (name, line) => log.write(`[${name}] ${line}\n`),
       ...(plan.tracing ? { tracing: true } : {}),
       ...(profileDir ? { apiNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
     });
-    checkFairnessEnv(backend, mainSetting);
-    let twin: TwinStack | null = null;
-    if (plan.fairnessOff) {
-      // After the main stack, not beside it: both would compile dist/ when a source is newer.
-      progress('starting the twin dev stack, fairness and the limiter off (mirror_fairness_off)');
-      const twinDir = join(dir, 'fairness-off');
-      mkdirSync(twinDir);
-      twinBackend = await startBackend('dev', {
-        env: stackEnv(plan.seerLatencyMs, 'off'),
-        dir: twinDir,
-        onLine: (name, line) => log.write(`[off:${name}] ${line}\n`),
-        ...(plan.tracing ? { tracing: true } : {}),
-        fairness: false,
-      });
-      checkServersDifferByFairness(backend, twinBackend, mainSetting);
-      checkFairnessEnv(twinBackend, 'off');
-      twinConnection = await Connection.connect(twinBackend.temporal.connectionOptions);
-      twinApi = new ApiLoad(twinBackend.apiUrls, OVERLOAD_CONCURRENCY + 64);
-      twin = {
-        backend: twinBackend,
-        apiLoad: twinApi,
-        gauges: {
-          processes: twinBackend.processes,
-          actions: new ServerActions(twinBackend.metricsUrls, twinBackend.temporal.namespace),
-          historyClient: new Client({
-            connection: twinConnection,
-            namespace: twinBackend.temporal.namespace,
-          }),
-        },
-      };
+    checkFairnessEnv(backend, 'on');
+    let twins: Twins | null = null;
+    if (plan.fairnessTwins) {
+      // `--fairness-aa`: both twins alike, fairness and the limiter off.
+      const onSetting = plan.fairnessAa ? 'off' : 'on';
+      progress(
+        `starting the twin dev stacks: mirror_fairness_on (fairness and the limiter ${onSetting}), mirror_fairness_off (both off)`,
+      );
+      const on = await startTwin('mirror_fairness_on', onSetting);
+      const off = await startTwin('mirror_fairness_off', 'off');
+      checkServersDifferByFairness(on.backend, off.backend, onSetting);
+      twins = { on, off };
     }
     const { config } = backend;
     seer = new SeerClient({
@@ -174,7 +205,13 @@ export async function startRig(plan: Plan): Promise<Rig> {
     apiLoad = new ApiLoad(backend.apiUrls, OVERLOAD_CONCURRENCY + 64);
     const prefix = `bench-${randomBytes(4).toString('hex')}`;
     let seq = 0;
-    const runners = pathRunners(apiLoad, twin?.apiLoad ?? null, engine, prefix, plan.seerLatencyMs);
+    const runners = pathRunners(
+      apiLoad,
+      twins && { on: twins.on.apiLoad, off: twins.off.apiLoad },
+      engine,
+      prefix,
+      plan.seerLatencyMs,
+    );
     const gauges: Gauges = {
       processes: backend.processes,
       actions: new ServerActions(backend.metricsUrls, backend.temporal.namespace),
@@ -190,9 +227,11 @@ export async function startRig(plan: Plan): Promise<Rig> {
       lane: (path) => {
         const run = runners[path];
         if (!run) throw new Error(`this bench run has no ${path} path`);
-        return { run, gauges: path === 'mirror_fairness_off' ? twin!.gauges : gauges };
+        const twin =
+          path === 'mirror_fairness_on' ? 'on' : path === 'mirror_fairness_off' ? 'off' : null;
+        return { run, gauges: twin ? twins![twin].gauges : gauges };
       },
-      twin,
+      twins,
       prefix,
       nextSeq: () => ++seq,
       gauges,
@@ -207,22 +246,23 @@ export async function startRig(plan: Plan): Promise<Rig> {
 }
 
 /**
- * The two dev servers must differ by fairness alone, or mirror_fairness_off compares more than
- * fairness and the limiter: the main one with FAIRNESS_FLAGS (startStack's default), the twin
- * without them, every other dynamic setting alike; with `--fairness-aa`, by nothing.
+ * The two twins' dev servers must differ by fairness alone, or the twin rows compare more than
+ * fairness and the limiter: mirror_fairness_on's with FAIRNESS_FLAGS (startStack's default),
+ * mirror_fairness_off's without them, every other dynamic setting alike; with `--fairness-aa`, by
+ * nothing.
  */
 function checkServersDifferByFairness(
-  main: BenchBackend,
-  twin: BenchBackend,
-  mainSetting: 'on' | 'off',
+  onTwin: BenchBackend,
+  offTwin: BenchBackend,
+  onSetting: 'on' | 'off',
 ): void {
-  const on = dynamicConfigOf(main.processes.temporal.pids[0]!);
-  const off = dynamicConfigOf(twin.processes.temporal.pids[0]!);
+  const on = dynamicConfigOf(onTwin.processes.temporal.pids[0]!);
+  const off = dynamicConfigOf(offTwin.processes.temporal.pids[0]!);
   const rest = on.filter((flag) => !FAIRNESS_FLAGS.includes(flag));
   const alike = rest.length === off.length && rest.every((flag) => off.includes(flag));
-  const mainHas = FAIRNESS_FLAGS.every((flag) => on.includes(flag));
-  const differBy = mainSetting === 'on' ? FAIRNESS_FLAGS.join(', ') : 'nothing';
-  if (!alike || mainHas !== (mainSetting === 'on')) {
+  const onHas = FAIRNESS_FLAGS.every((flag) => on.includes(flag));
+  const differBy = onSetting === 'on' ? FAIRNESS_FLAGS.join(', ') : 'nothing';
+  if (!alike || onHas !== (onSetting === 'on')) {
     throw new Error(
       `the two dev servers must differ by ${differBy}: [${on.join(', ')}] vs [${off.join(', ')}]`,
     );

@@ -1,8 +1,8 @@
 // What the bench reports of fairness and the Seer limiter (bench/report.ts, bench/plan.ts): the
-// mirror rows with both on against mirror_fairness_off, judged within 5%, and the order of the
-// measurements that keeps the two rows side by side in every round.
+// twin rows with both on (mirror_fairness_on) against both off (mirror_fairness_off), judged
+// within 5%, and the order of the measurements that keeps them side by side in every round.
 import { measurementOrder, readPlan } from '../../bench/plan';
-import type { PathName } from '../../bench/paths';
+import type { PathName } from '../../bench/path-names';
 import { fairnessCost, formatFairnessCost, ratios, type ResultRow } from '../../bench/report';
 
 function row(
@@ -44,30 +44,25 @@ function row(
   };
 }
 
-describe('mirror with fairness and the limiter on against both off', () => {
+describe('mirror with fairness and the limiter on against both off, on twin stacks', () => {
   const rows = [
-    row('mirror', 1, { throughput: 11.4, p50_ms: 87.5, p99_ms: 120 }),
+    row('mirror', 1, { throughput: 10, p50_ms: 95, p99_ms: 130 }),
+    row('mirror_fairness_on', 1, { throughput: 11.4, p50_ms: 87.5, p99_ms: 120 }),
     row('mirror_fairness_off', 1, { throughput: 11.6, p50_ms: 86.0, p99_ms: 100 }),
-    row('mirror', 64, { throughput: 60, p50_ms: 1000, p99_ms: 1500 }),
+    row('mirror', 64, { throughput: 50, p50_ms: 1100, p99_ms: 1600 }),
+    row('mirror_fairness_on', 64, { throughput: 60, p50_ms: 1000, p99_ms: 1500 }),
     row('mirror_fairness_off', 64, { throughput: 66, p50_ms: 960, p99_ms: 1400 }),
     row('engine_floor', 64, { throughput: 80, p50_ms: 700, p99_ms: 900 }),
   ];
 
-  it('lists mirror_fairness_off among the ratios, with the p50 and p99 differences', () => {
-    expect(ratios(rows).filter((r) => r.vs === 'mirror_fairness_off')).toEqual([
-      {
-        concurrency: 1,
-        vs: 'mirror_fairness_off',
-        throughput_ratio: 0.98,
-        p50_diff_ms: 1.5,
-        p99_diff_ms: 20,
-      },
+  it("keeps the twin rows out of mirror's ratios: they ran on other stacks", () => {
+    expect(ratios(rows)).toEqual([
       {
         concurrency: 64,
-        vs: 'mirror_fairness_off',
-        throughput_ratio: 0.91,
-        p50_diff_ms: 40,
-        p99_diff_ms: 100,
+        vs: 'engine_floor',
+        throughput_ratio: 0.63,
+        p50_diff_ms: 400,
+        p99_diff_ms: 700,
       },
     ]);
   });
@@ -99,7 +94,7 @@ describe('mirror with fairness and the limiter on against both off', () => {
 
   it('counts a gain beyond 5% as outside the bound too: the rows should be alike', () => {
     const [cost] = fairnessCost([
-      row('mirror', 16, { throughput: 50, p50_ms: 300, p99_ms: 500 }),
+      row('mirror_fairness_on', 16, { throughput: 50, p50_ms: 300, p99_ms: 500 }),
       row('mirror_fairness_off', 16, { throughput: 50, p50_ms: 330, p99_ms: 500 }),
     ]);
     expect(cost).toMatchObject({ p50_diff_pct: -9.1, within_tolerance: false });
@@ -107,20 +102,21 @@ describe('mirror with fairness and the limiter on against both off', () => {
 
   it('leaves the verdict open when a row has no successful run to take a p50 from', () => {
     const [cost] = fairnessCost([
-      row('mirror', 16, { throughput: 0, p50_ms: null, p99_ms: null }),
+      row('mirror_fairness_on', 16, { throughput: 0, p50_ms: null, p99_ms: null }),
       row('mirror_fairness_off', 16, { throughput: 50, p50_ms: 330, p99_ms: 500 }),
     ]);
     expect(cost).toMatchObject({ throughput_ratio: 0, p50_diff_pct: null, within_tolerance: null });
   });
 
-  it('has nothing to say on a run without the off rows (the cluster, --profile)', () => {
+  it('has nothing to say on a run without the twin rows (the cluster, --profile)', () => {
     expect(fairnessCost(rows.filter((r) => r.path !== 'mirror_fairness_off'))).toEqual([]);
+    expect(fairnessCost(rows.filter((r) => r.path !== 'mirror_fairness_on'))).toEqual([]);
   });
 
   it('says when both rows had both off (an A/A run)', () => {
     expect(formatFairnessCost(fairnessCost(rows), true)).toMatch(/^A\/A run \(--fairness-aa\)/);
     expect(formatFairnessCost(fairnessCost(rows))).toMatch(
-      /^mirror with fairness and the Seer limiter on/,
+      /^mirror_fairness_on \(fairness and the Seer limiter on\) vs mirror_fairness_off/,
     );
   });
 
@@ -135,19 +131,28 @@ describe('mirror with fairness and the limiter on against both off', () => {
 });
 
 describe('the order of a round', () => {
-  const paths: PathName[] = ['direct', 'mirror', 'mirror_fairness_off', 'engine_floor', 'naive'];
+  const paths: PathName[] = [
+    'direct',
+    'mirror',
+    'mirror_fairness_on',
+    'mirror_fairness_off',
+    'engine_floor',
+    'naive',
+  ];
 
-  it('measures mirror_fairness_off right beside mirror, first and second in turn', () => {
+  it('measures the twin rows right after mirror, first and second in turn', () => {
     expect(measurementOrder(paths, 0)).toEqual([
       'direct',
       'mirror',
+      'mirror_fairness_on',
       'mirror_fairness_off',
       'engine_floor',
       'naive',
     ]);
     expect(measurementOrder(paths, 1)).toEqual([
-      'mirror_fairness_off',
       'mirror',
+      'mirror_fairness_off',
+      'mirror_fairness_on',
       'engine_floor',
       'naive',
       'direct',
@@ -155,7 +160,10 @@ describe('the order of a round', () => {
     for (let turn = 0; turn < 12; turn += 1) {
       const order = measurementOrder(paths, turn);
       expect([...order].sort()).toEqual([...paths].sort());
-      expect(Math.abs(order.indexOf('mirror') - order.indexOf('mirror_fairness_off'))).toBe(1);
+      const on = order.indexOf('mirror_fairness_on');
+      const off = order.indexOf('mirror_fairness_off');
+      expect(Math.abs(on - off)).toBe(1);
+      expect(Math.min(on, off) - order.indexOf('mirror')).toBe(1);
     }
   });
 
@@ -166,15 +174,18 @@ describe('the order of a round', () => {
   });
 });
 
-describe('which runs have the fairness-off rows', () => {
+describe('which runs have the twin rows', () => {
   it('measures them on the dev server, not on the cluster nor under --profile', () => {
-    expect(readPlan(['--quick'], {})).toMatchObject({ fairnessOff: true, fairnessAa: false });
-    expect(readPlan(['--backend', 'cluster'], {})).toMatchObject({ fairnessOff: false });
-    expect(readPlan(['--profile'], {})).toMatchObject({ fairnessOff: false });
+    expect(readPlan(['--quick'], {})).toMatchObject({ fairnessTwins: true, fairnessAa: false });
+    expect(readPlan(['--backend', 'cluster'], {})).toMatchObject({ fairnessTwins: false });
+    expect(readPlan(['--profile'], {})).toMatchObject({ fairnessTwins: false });
   });
 
-  it('refuses an A/A run where there is no twin stack', () => {
-    expect(readPlan(['--fairness-aa'], {})).toMatchObject({ fairnessOff: true, fairnessAa: true });
+  it('refuses an A/A run where there are no twin stacks', () => {
+    expect(readPlan(['--fairness-aa'], {})).toMatchObject({
+      fairnessTwins: true,
+      fairnessAa: true,
+    });
     expect(() => readPlan(['--fairness-aa', '--backend=cluster'], {})).toThrow(
       '--fairness-aa runs on the dev backend only, without --profile',
     );
