@@ -19,7 +19,14 @@ import type { engineFloor, naiveSeerRun } from './workflows';
 
 import { type PathName, type TwinPath } from './path-names';
 
-export { API_PATHS, isTwinPath, PATHS, TWIN_PATHS, type PathName, type TwinPath } from './path-names';
+export {
+  API_PATHS,
+  isTwinPath,
+  PATHS,
+  TWIN_PATHS,
+  type PathName,
+  type TwinPath,
+} from './path-names';
 
 /** SEER_RUN_MIRROR_ORGS=1: organization 1 takes the mirror path, 2 the direct path. */
 export const MIRROR_ORG = 1;
