@@ -1,24 +1,87 @@
-// Lint guards the workflow sandbox: workflow files may import neither Node builtins nor I/O modules.
+// Lint guards the workflow sandbox (workflow files may import neither Node builtins nor I/O
+// modules) and the client's independence from the server (src/client and src/cli import the API's
+// wire contract, src/contract, and the domain's pure modules, never the server's code).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
-/** What src/client and src/cli may not import; `api` is the regex of the src/api paths banned. */
-function clientImportBans(api) {
+/**
+ * The src/domain modules whose own import graph holds no @temporalio/* (nor anything else of the
+ * server): what src/contract, src/client and src/cli may import from the domain, one by one. Not
+ * the index, nor search-attributes.ts: they pull in @temporalio/common.
+ */
+const PURE_DOMAIN_MODULES = [
+  'attempts',
+  'clean-strings',
+  'jitter',
+  'requests',
+  'retry-delay',
+  'run-outcome',
+  'run-types',
+  'seer-run',
+  'seer-run-input',
+];
+
+/** Any path into src/domain but one of its pure modules (relative, from any folder below src). */
+const IMPURE_DOMAIN = `^(\\.\\.?/)+(.*/)?domain(/(?!(${PURE_DOMAIN_MODULES.join('|')})$)[^/]*)?$`;
+
+/** The folders and files of the server (and of the tools around it), relative to any src folder. */
+const SERVER_PATHS = [
+  'api',
+  'http',
+  'temporal',
+  'seer',
+  'fake-seer',
+  'codec-server',
+  'config',
+  'stack',
+  'cluster',
+  'redrive',
+  'tracing',
+  'worker',
+  'logger',
+  'workflows',
+  'activities',
+];
+
+/** What src/client and src/cli may not import: anything of the server, its packages included. */
+function clientImportBans() {
   const message =
-    'the client depends on the API over HTTP only, never on the server (src/client/README.md)';
+    'the client depends on the API over HTTP and on its contract (src/contract) only, never on the server (src/client/README.md)';
   return [
-    { group: ['@temporalio/*', '@grpc/*'], message },
     {
-      regex: `^(\\.\\.?/)+(.*/)?(${api}|temporal|seer|config|stack|workflows|activities)(/|$)`,
+      group: [
+        '@temporalio/*',
+        '@grpc/*',
+        'fastify',
+        'fastify-*',
+        '@fastify/*',
+        'pino',
+        'pino-*',
+        'prom-client',
+        '@opentelemetry/*',
+      ],
       message,
     },
+    { regex: `^(\\.\\.?/)+(.*/)?(${SERVER_PATHS.join('|')})(/|$)`, message },
     {
-      regex: '^(\\.\\.?/)+(.*/)?domain(/index)?$',
-      message: "import the domain's modules one by one: its index pulls in @temporalio/common",
+      regex: IMPURE_DOMAIN,
+      message: `import the domain's modules one by one, and only those free of @temporalio/*: ${PURE_DOMAIN_MODULES.join(', ')}`,
     },
   ];
 }
+
+/**
+ * What src/contract may import: zod, Node builtins, itself (flat: `./x`) and the pure domain
+ * modules. The one pattern matches any import but those.
+ */
+const CONTRACT_ALLOWED = [
+  'zod(/.*)?',
+  'node:.+',
+  ...builtinModules,
+  '\\./[\\w.-]+',
+  `\\.\\./domain/(${PURE_DOMAIN_MODULES.join('|')})`,
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.data/**', 'coverage/**', '*.config.js'] },
@@ -111,23 +174,45 @@ export default tseslint.config(
     },
   },
   {
-    // The client (and its CLI) runs in product code: undici and the API's contract, nothing of the
-    // server. src/client/run-body.ts alone reads the API's body schemas (the block after this one).
+    // The client (and its CLI) runs in product code: undici, the API's wire contract (src/contract)
+    // and the pure domain modules, nothing of the server (src/client/README.md).
     files: ['src/client/**/*.ts', 'src/cli/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: clientImportBans('api') }],
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: clientImportBans() }],
     },
   },
   {
-    // Read-only, until these pure modules move to src/domain (src/client/README.md).
-    files: ['src/client/run-body.ts'],
+    // The wire contract is loaded by the client in product code: pure, and nothing else of the
+    // project but the domain's pure modules (src/contract/README.md).
+    files: ['src/contract/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          patterns: clientImportBans(
-            'api(?!/(api-error|json-body|run-request|routes/seer-runs\\.schemas)$)',
-          ),
+          patterns: [
+            {
+              regex: `^(?!(${CONTRACT_ALLOWED.join('|')})$)`,
+              message: `src/contract imports only zod, Node builtins, itself and the domain's pure modules (${PURE_DOMAIN_MODULES.join(', ')})`,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The domain's pure modules stay pure: the client loads them (PURE_DOMAIN_MODULES above).
+    files: PURE_DOMAIN_MODULES.map((name) => `src/domain/${name}.ts`),
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(?!(zod|\\./(${PURE_DOMAIN_MODULES.join('|')}))$)`,
+              message:
+                'a pure domain module imports only zod and the other pure ones (PURE_DOMAIN_MODULES in eslint.config.mjs): the client loads it',
+            },
+          ],
         },
       ],
     },

@@ -18,9 +18,10 @@ import { orgWeight, type Config } from '../config';
 import type { SeerClient } from '../seer/client';
 import type { RunGateway } from '../temporal/client/gateway';
 import { httpTracingPlugin } from '../tracing/http-span';
+import { ApiErrorCode } from '../contract/error-codes';
+import { BODY_LIMIT_BYTES } from '../contract/seer-runs-requests';
 import { HttpError } from '../http/http-error';
 import { ROUTER_ERROR_OPTIONS } from '../http/router-errors';
-import { ApiErrorCode } from './api-error';
 import { Admission } from './admission';
 import { errorHandlerFor, notFoundFor } from './error-handler';
 import { parseJsonBody } from './json-body';
@@ -28,7 +29,6 @@ import { ApiMetrics } from './metrics';
 import { finishDocument, OPENAPI_VERSION } from './openapi';
 import { OPS_PATHS, opsRoutes } from './routes/ops';
 import { seerRunsRoutes } from './routes/seer-runs';
-import { BODY_LIMIT_BYTES } from './routes/seer-runs.schemas';
 
 export interface AppDeps {
   config: Config;

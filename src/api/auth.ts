@@ -3,9 +3,9 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { orgSetHas, type ApiTokens, type OrgSet } from '../config';
 import { bearerToken, sameDigest, tokenDigest } from '../http/bearer';
-import { quoted } from '../http/client-text';
+import { quoted } from '../contract/client-text';
+import { ApiErrorCode } from '../contract/error-codes';
 import { HttpError } from '../http/http-error';
-import { ApiErrorCode } from './api-error';
 
 /** The organizations a presented token may act for, or null for an unknown token. */
 export function tokenLookup(tokens: ApiTokens): (presented: string) => OrgSet | null {

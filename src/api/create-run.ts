@@ -12,8 +12,8 @@ import { bodySha256 } from './idempotency';
 import type { ApiMetrics } from './metrics';
 import { retryRun, startMirrored } from './mirror-path';
 import { requestBound } from './request-bound';
-import { bindRunRequest, type RunRequest } from './run-request';
-import type { CreateRunBody } from './routes/seer-runs.schemas';
+import { bindRunRequest, type RunRequest } from '../contract/run-request';
+import type { CreateRunBody } from '../contract/seer-runs-requests';
 
 export interface CreateRunDeps {
   config: Config;

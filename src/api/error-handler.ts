@@ -3,9 +3,11 @@
 import type { FastifyError, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ApiTokens } from '../config';
+import { ApiErrorCode } from '../contract/error-codes';
+import { pathText, type Issue } from '../contract/invalid-request';
 import { fastifyClientError, HttpError } from '../http/http-error';
 import { routeNotFound, sendHttpError } from '../http/router-errors';
-import { ApiErrorCode, invalidRequest, pathText, type Issue } from './api-error';
+import { invalidRequest } from './api-error';
 import { tokenRefusal } from './auth';
 import { httpAnswerFor } from './outcome-to-http';
 

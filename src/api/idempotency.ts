@@ -3,8 +3,8 @@
 // the 503 when the check can't be made.
 import { createHash } from 'node:crypto';
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
+import { ApiErrorCode } from '../contract/error-codes';
 import { HttpError } from '../http/http-error';
-import { ApiErrorCode } from './api-error';
 import { canonicalJson } from './canonical-json';
 import { TEMPORAL_UNAVAILABLE_RETRY_AFTER_S } from './outcome-to-http';
 

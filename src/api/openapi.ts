@@ -3,7 +3,7 @@
 // as an enum, the answers every route shares, and the document's last touches and stable text.
 import type { SwaggerTransformObject } from '@fastify/swagger';
 import { z } from 'zod';
-import type { ApiErrorCode } from './api-error';
+import type { ApiErrorCode } from '../contract/error-codes';
 
 export const OPENAPI_VERSION = '3.1.0';
 
@@ -131,20 +131,6 @@ export function authAnswers() {
     ),
     403: errorAnswer('the token may not act for this organization', ['forbidden']),
   };
-}
-
-/**
- * A whole number sent as text (a path or query parameter): digits only (no `1e3`, `0x10`, sign
- * or space), from `min` to `max`. Documented as the integer it stands for.
- */
-export function wholeNumberText(min: number, max: number, message: string) {
-  const digits = String(max).length;
-  return z
-    .string()
-    .regex(new RegExp(`^\\d{1,${digits}}$`), message)
-    .transform(Number)
-    .pipe(z.int().min(min, message).max(max, message))
-    .meta({ type: 'integer', minimum: min, maximum: max, pattern: undefined });
 }
 
 interface ResponseObject {

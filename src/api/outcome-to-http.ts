@@ -2,7 +2,7 @@
 // answered over HTTP. Change a row here and in its test; nothing else picks status codes for runs.
 import { assertNever, FailureReason, SeerRunStatus } from '../domain';
 import type { RunOutcome } from '../domain/run-outcome';
-import { ApiErrorCode } from './api-error';
+import { ApiErrorCode } from '../contract/error-codes';
 
 export type HttpAnswer = {
   status: number;

@@ -1,6 +1,7 @@
 // The CLI's command line, parsed and checked once (node:util parseArgs): a bad one is one line
 // naming the flag (exit 2), never a stack trace.
 import { parseArgs } from 'node:util';
+import { MAX_PAGE_SIZE } from '../contract/seer-runs-requests';
 import { RUN_TYPES, type RunType } from '../domain/run-types';
 import { SeerRunStatus } from '../domain/seer-run';
 
@@ -9,7 +10,6 @@ export const DEFAULT_TOKEN = 'dev-token';
 export const DEFAULT_WAIT_SECONDS = 60;
 export const DEFAULT_LIST_LIMIT = 50;
 const MAX_WAIT_SECONDS = 86_400;
-const MAX_PAGE_SIZE = 1_000;
 const MAX_LIST_LIMIT = 100_000;
 
 export const USAGE = `usage: seer-runs [--url URL] [--token TOKEN] [--json] runs <command>

@@ -1,37 +1,8 @@
 // The client's errors, matched by `name` or class: an error answer of the API (its `error` code,
-// `detail` and body), a body refused before sending, and an API that could not be reached.
-
-/** Every `error` code the API answers (README "HTTP API"); another code still arrives as a string. */
-export const ApiErrorCode = {
-  invalid_request: 'invalid_request',
-  unauthorized: 'unauthorized',
-  forbidden: 'forbidden',
-  not_found: 'not_found',
-  method_not_allowed: 'method_not_allowed',
-  request_too_large: 'request_too_large',
-  request_timeout: 'request_timeout',
-  payload_too_large: 'payload_too_large',
-  unsupported_media_type: 'unsupported_media_type',
-  idempotency_key_reused: 'idempotency_key_reused',
-  retry_token_mismatch: 'retry_token_mismatch',
-  run_not_found: 'run_not_found',
-  seer_rejected: 'seer_rejected',
-  seer_invalid_response: 'seer_invalid_response',
-  seer_run_failed: 'seer_run_failed',
-  seer_run_pending: 'seer_run_pending',
-  seer_unavailable: 'seer_unavailable',
-  temporal_unavailable: 'temporal_unavailable',
-  shutting_down: 'shutting_down',
-  not_ready: 'not_ready',
-  internal_error: 'internal_error',
-} as const;
-export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
-
-/** A 400's `issues`: where in the request, and what is wrong there. */
-export interface Issue {
-  path: string;
-  message: string;
-}
+// `detail` and body), a body refused before sending, and an API that could not be reached. The
+// codes and a 400's issues are the wire contract's (src/contract).
+import { ApiErrorCode } from '../contract/error-codes';
+import type { Issue } from '../contract/invalid-request';
 
 /** The base of every error the client throws. */
 export class SeerRunsError extends Error {

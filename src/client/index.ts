@@ -10,13 +10,15 @@ export {
   type WaitOptions,
 } from './client';
 export {
-  ApiErrorCode,
   InvalidRequestError,
   SeerRunsApiError,
   SeerRunsError,
   SeerRunsUnreachableError,
-  type Issue,
 } from './errors';
+/** Every `error` code the API answers (README "HTTP API"); another code still arrives as a string. */
+export { ApiErrorCode } from '../contract/error-codes';
+/** A 400's `issues`: where in the request, and what is wrong there. */
+export type { Issue } from '../contract/invalid-request';
 export type {
   ClientAnswer,
   FailedCode,

@@ -1,7 +1,8 @@
 // README "How a client should retry", as one pure function: given the answer to a POST, the run's
 // outcome, the next request to send (and when), or the error to throw. Tested row by row.
 import { isFailureReason } from '../domain/seer-run';
-import { apiErrorOf, ApiErrorCode, type SeerRunsApiError } from './errors';
+import { ApiErrorCode } from '../contract/error-codes';
+import { apiErrorOf, type SeerRunsApiError } from './errors';
 import type { ClientAnswer, FailedCode, StartRunOutcome } from './types';
 
 /** A run's end as startRun returns it, without the trail (key, answers) the loop adds. */

@@ -1,8 +1,9 @@
-// The client's check of a request before it is sent: the API's own schemas and checks, in the
-// API's order, so a refused request gets the 400 body the API would have answered, word for word.
-// The one file of src/client that imports src/api (read-only, pure modules): see README.md here.
-import { invalidRequest, issuesOf, type Issue } from '../api/api-error';
-import { shapeIssue } from '../api/json-body';
+// The client's check of a request before it is sent: the API's own schemas and checks (the wire
+// contract, src/contract), in the API's order, so a refused request gets the 400 body the API would
+// have answered, word for word.
+import { shapeIssue } from '../contract/body-shape';
+import { invalidRequestBody, issuesOf, type Issue } from '../contract/invalid-request';
+import { bindRunRequest } from '../contract/run-request';
 import {
   CreateRunBody,
   CreateRunHeaders,
@@ -10,18 +11,13 @@ import {
   ListRunsQuery,
   OrganizationParams,
   RunParams,
-} from '../api/routes/seer-runs.schemas';
-import { bindRunRequest } from '../api/run-request';
+} from '../contract/seer-runs-requests';
 import { InvalidRequestError } from './errors';
 
 type Where = 'the request body' | 'the path' | 'the query string' | 'a header';
 
 function refused(where: Where, issues: Issue[]): InvalidRequestError {
-  const answer = invalidRequest(where, issues);
-  return new InvalidRequestError(
-    { error: answer.code, detail: answer.detail, ...answer.fields },
-    false,
-  );
+  return new InvalidRequestError(invalidRequestBody(where, issues), false);
 }
 
 /** The organization as the path carries it: digits only, a safe integer. */

@@ -17,7 +17,7 @@ import {
 import { z } from 'zod';
 import { bearerToken, sameDigest, tokenDigest } from '../http/bearer';
 import { assertNever } from '../domain/run-types';
-import { quoted } from '../http/client-text';
+import { quoted } from '../contract/client-text';
 import { fastifyClientError, HttpError } from '../http/http-error';
 import { ROUTER_ERROR_OPTIONS, routeNotFound, sendHttpError } from '../http/router-errors';
 import {

@@ -10,7 +10,7 @@ export function cleanString(value: string): string {
 /**
  * Every string cleaned, keys included. Keys stay data (even `__proto__`), and two keys that
  * cleaning makes equal throw rather than one silently winning: the API refuses such bodies first
- * (src/api/json-body.ts), which also bounds the nesting this recursion meets.
+ * (src/contract/body-shape.ts), which also bounds the nesting this recursion meets.
  */
 export function cleanStrings(value: unknown): unknown {
   if (typeof value === 'string') return cleanString(value);

@@ -1,24 +1,10 @@
 // Errors answered on purpose over HTTP, and Fastify's own client errors as such answers. Shared by
 // the API and the codec server: every error body is `{"error": code, "detail": sentence, ...}`.
+// The codes are the wire contract's (`HttpErrorCode` in src/contract/error-codes.ts, a part of the
+// API's whole list `ApiErrorCode`).
 import type { FastifyError } from 'fastify';
-import { quoted } from './client-text';
-
-/**
- * The codes of the refusals this folder makes for the API and the codec server alike (the router's,
- * Node's parser's, Fastify's body parsing). The API's whole list, these and its own, is
- * `ApiErrorCode` in src/api/api-error.ts.
- */
-export const HttpErrorCode = {
-  invalid_request: 'invalid_request',
-  not_found: 'not_found',
-  method_not_allowed: 'method_not_allowed',
-  payload_too_large: 'payload_too_large',
-  unsupported_media_type: 'unsupported_media_type',
-  request_too_large: 'request_too_large',
-  request_timeout: 'request_timeout',
-  internal_error: 'internal_error',
-} as const;
-export type HttpErrorCode = keyof typeof HttpErrorCode;
+import { quoted } from '../contract/client-text';
+import { HttpErrorCode } from '../contract/error-codes';
 
 export class HttpError extends Error {
   override name = 'HttpError';

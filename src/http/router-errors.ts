@@ -10,8 +10,9 @@ import type {
   FastifyServerOptions,
   HTTPMethods,
 } from 'fastify';
-import { quoted } from './client-text';
-import { HttpError, HttpErrorCode } from './http-error';
+import { quoted } from '../contract/client-text';
+import { HttpErrorCode } from '../contract/error-codes';
+import { HttpError } from './http-error';
 
 /**
  * Above any path Node's 16 KiB header limit lets through: the router refuses no parameter, so a

@@ -3,7 +3,7 @@
 // and bounds; and what the API answers, over HTTP, is what the document declares.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ApiErrorCode } from '../../src/api/api-error';
+import { ApiErrorCode } from '../../src/contract/error-codes';
 import { openapiText } from '../../src/api/openapi';
 import { OPENAPI_FILE } from '../../src/api/openapi-cli';
 import {

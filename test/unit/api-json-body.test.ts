@@ -1,6 +1,7 @@
 // The API's JSON body parser as a table: what it refuses (not UTF-8, too deep, keys that cleaning
 // would lose) with the path it names, and that it walks any depth the size limit allows.
-import { MAX_NESTING, parseJsonBody, shapeIssue } from '../../src/api/json-body';
+import { parseJsonBody } from '../../src/api/json-body';
+import { MAX_NESTING, shapeIssue } from '../../src/contract/body-shape';
 import { HttpError } from '../../src/http/http-error';
 
 /** `levels` arrays deep: `[[...[]...]]`. */

@@ -1,7 +1,8 @@
 // The OpenAPI document's parts: a whole number sent as text reads and documents as the integer it
 // stands for, error answers enumerate their codes, and the written text is stable.
 import { z } from 'zod';
-import { errorAnswer, openapiText, wholeNumberText } from '../../src/api/openapi';
+import { errorAnswer, openapiText } from '../../src/api/openapi';
+import { wholeNumberText } from '../../src/contract/whole-number-text';
 
 describe('wholeNumberText', () => {
   const pageSize = wholeNumberText(1, 1000, 'expected a whole number from 1 to 1000');

@@ -2,7 +2,7 @@
 // answers and a live worker polls our task queue), Prometheus metrics and the OpenAPI document.
 import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
-import { ApiErrorCode } from '../api-error';
+import { ApiErrorCode } from '../../contract/error-codes';
 import type { ApiMetrics } from '../metrics';
 import { answer, errorAnswer, Header, ROUTER_ANSWERS, SHUTTING_DOWN } from '../openapi';
 import type { RunGateway } from '../../temporal/client/gateway';

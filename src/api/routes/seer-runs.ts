@@ -1,6 +1,7 @@
 // Route plugin for /v1/organizations/{organization_id}/seer-runs: create (POST), read one (GET,
-// waiting with ?wait= while it is PENDING) and list (GET). Token-checked; schemas and documented
-// answers in seer-runs.schemas.ts; a POST's answers via outcome-to-http.
+// waiting with ?wait= while it is PENDING) and list (GET). Token-checked; request schemas in
+// src/contract/seer-runs-requests.ts, documented answers in seer-runs.schemas.ts; a POST's answers
+// via outcome-to-http.
 import type {
   FastifyPluginCallback,
   FastifyReply,
@@ -17,17 +18,15 @@ import type { ApiTokens } from '../../config';
 import { assertNever } from '../../domain';
 import {
   BODY_LIMIT_BYTES,
-  CREATE_RUN_ANSWERS,
   CreateRunBody,
   CreateRunHeaders,
-  getRunAnswers,
   getRunQuery,
   IDEMPOTENCY_KEY_HEADER,
-  LIST_RUNS_ANSWERS,
   ListRunsQuery,
   OrganizationParams,
   RunParams,
-} from './seer-runs.schemas';
+} from '../../contract/seer-runs-requests';
+import { CREATE_RUN_ANSWERS, getRunAnswers, LIST_RUNS_ANSWERS } from './seer-runs.schemas';
 
 export interface SeerRunsRoutesOptions extends CreateRunDeps {
   tokens: ApiTokens;

@@ -1,5 +1,5 @@
-import { bindRunRequest } from '../../src/api/run-request';
-import type { CreateRunBody } from '../../src/api/routes/seer-runs.schemas';
+import { bindRunRequest } from '../../src/contract/run-request';
+import type { CreateRunBody } from '../../src/contract/seer-runs-requests';
 
 const ORG = 42;
 

@@ -1,14 +1,12 @@
 // Turns a validated POST body into the run it asks for: strings cleaned, the organization and
 // project filled in from the path and envelope, conflicts with the path refused, defaults applied.
-import {
-  cleanStrings,
-  requestSchemaFor,
-  runTypeSpec,
-  type RunType,
-  type ViewerContext,
-} from '../domain';
-import { issuesOf, type Issue } from './api-error';
-import type { CreateRunBody } from './routes/seer-runs.schemas';
+// The API runs it on every POST; the client runs it before sending one (the same 400, word for word).
+import { cleanStrings } from '../domain/clean-strings';
+import { requestSchemaFor } from '../domain/requests';
+import { runTypeSpec, type RunType } from '../domain/run-types';
+import type { ViewerContext } from '../domain/seer-run-input';
+import { issuesOf, type Issue } from './invalid-request';
+import type { CreateRunBody } from './seer-runs-requests';
 
 /** What a run is made of; also what body_sha256 fingerprints (no retry_token, nulls explicit). */
 export interface RunRequest {
