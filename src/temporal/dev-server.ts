@@ -2,7 +2,17 @@
 // way tests, `npm start`, drills and the bench get a server, with the same flags everywhere.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
@@ -61,31 +71,55 @@ export interface DevServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-const PORT_RANGE = { first: 20_000, size: 12_000 };
-/** Parallel test workers (`JEST_WORKER_ID` 1, 2, …) each draw from their own quarter of the range. */
-const PORT_SLICES = 4;
-/** Every port this process has handed out: two callers (one cluster's ~20 ports) never get the same one. */
-const handedOut = new Set<number>();
+const PORT_RANGE = { first: 20_000, last: 31_999 };
+/** Ports drawn by any process on this machine, a file each, so no two processes draw one port. */
+const RESERVATIONS = join(tmpdir(), 'seer-runs-ports');
+/** A port drawn this long ago may be drawn again (its caller bound it, or never will). */
+const RESERVED_FOR_MS = 30 * 60_000;
+
+/**
+ * Claims `port` for this process unless another draw (this process's or any other's) holds it:
+ * O_EXCL creation is atomic across processes. A claim older than RESERVED_FOR_MS is taken over.
+ */
+function reserve(port: number): boolean {
+  const file = join(RESERVATIONS, String(port));
+  mkdirSync(RESERVATIONS, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let age: number;
+      try {
+        age = Date.now() - statSync(file).mtimeMs;
+      } catch {
+        continue; // gone meanwhile: try to create it again
+      }
+      if (age < RESERVED_FOR_MS) return false;
+      rmSync(file, { force: true });
+    }
+  }
+  return false;
+}
 
 /**
  * A free port in 20000-31999: below the kernel's ephemeral range (32768 and up), so an outgoing
  * connection can't take it between this check and the bind (a port the kernel hands out for
  * listen(0) is one of those), and below 32768, which Temporal's SQL schema needs (its membership
- * table keeps ports in a smallint). A port is handed out once per process (a free port stays free
- * until its caller binds it, so a second call could otherwise draw it again), and each Jest worker
- * draws from its own slice of the range, so two test files running at once can't both draw it.
+ * table keeps ports in a smallint). A free port stays free until its caller binds it, so a port
+ * is drawn once: each draw is claimed in a file under the temp directory (any process on the
+ * machine: a test, the two Jest workers, the stacks they spawn), and a claim holds for 30 min. A
+ * CI run once gave one port to two of a cluster's services (two draws before either bound it).
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const slice = Number(process.env.JEST_WORKER_ID ?? 0) % PORT_SLICES;
-  const size = Math.floor(PORT_RANGE.size / PORT_SLICES);
-  const first = PORT_RANGE.first + slice * size;
-  for (let tries = 0; tries < 200; tries++) {
-    const port = first + Math.floor(Math.random() * size);
-    if (handedOut.has(port)) continue;
-    handedOut.add(port);
+  const size = PORT_RANGE.last - PORT_RANGE.first + 1;
+  for (let tries = 0; tries < 500; tries++) {
+    const port = PORT_RANGE.first + Math.floor(Math.random() * size);
+    if (!reserve(port)) continue;
     if (await canListen(host, port)) return port;
   }
-  throw new Error(`no free port in ${first}-${first + size - 1} on ${host}`);
+  throw new Error(`no free port in ${PORT_RANGE.first}-${PORT_RANGE.last} on ${host}`);
 }
 
 function canListen(host: string, port: number): Promise<boolean> {
