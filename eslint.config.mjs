@@ -77,8 +77,6 @@ function clientImportBans() {
  */
 const CONTRACT_ALLOWED = [
   'zod(/.*)?',
-  'node:.+',
-  ...builtinModules,
   '\\./[\\w.-]+',
   `\\.\\./domain/(${PURE_DOMAIN_MODULES.join('|')})`,
 ];
@@ -192,7 +190,7 @@ export default tseslint.config(
           patterns: [
             {
               regex: `^(?!(${CONTRACT_ALLOWED.join('|')})$)`,
-              message: `src/contract imports only zod, Node builtins, itself and the domain's pure modules (${PURE_DOMAIN_MODULES.join(', ')})`,
+              message: `src/contract imports only zod, itself and the domain's pure modules (no I/O, no Node builtins) (${PURE_DOMAIN_MODULES.join(', ')})`,
             },
           ],
         },

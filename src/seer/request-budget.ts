@@ -50,6 +50,8 @@ export class RequestBudget implements RequestGate {
   #emptyAt = Number.NEGATIVE_INFINITY;
   readonly #queue: Waiter[] = [];
   #serving = false;
+  /** Ends the serve loop's sleep early: a new rate changes when the next token is due. */
+  #wake: (() => void) | undefined;
 
   constructor(perSecond: number, clock: BudgetClock = realClock) {
     this.#clock = clock;
@@ -61,12 +63,32 @@ export class RequestBudget implements RequestGate {
     return 1_000 / this.#intervalMs;
   }
 
-  /** A new rate (the process's share changed): the next token comes one new interval after the last. */
+  /**
+   * A new rate (the process's share changed): what the tokens already handed out still owe is
+   * re-counted at the new rate (the next token comes one new interval after the last, and a spent
+   * burst counts at the new rate too), every waiter whose token now comes after its bound is told
+   * no at once, and the queue is served again by the new reckoning.
+   */
   setRate(perSecond: number): void {
     const intervalMs = intervalFor(perSecond);
-    this.#emptyAt += intervalMs - this.#intervalMs;
+    const now = this.#clock.now();
+    if (this.#emptyAt > now) {
+      // Owed from `now`: (emptyAt - now) in old intervals, the same count in new ones.
+      this.#emptyAt = now + ((this.#emptyAt - now) / this.#intervalMs) * intervalMs;
+    }
     this.#intervalMs = intervalMs;
     this.#toleranceMs = toleranceFor(perSecond, intervalMs);
+    for (let i = 0; i < this.#queue.length; ) {
+      const waiter = this.#queue[i]!;
+      if (this.#dueAt(i, now) > waiter.deadline) {
+        this.#queue.splice(i, 1);
+        waiter.signal?.removeEventListener('abort', waiter.onAbort);
+        waiter.resolve(false);
+      } else {
+        i++;
+      }
+    }
+    this.#wake?.();
   }
 
   /** When the k-th token from now (0: the next) may go. */
@@ -84,6 +106,7 @@ export class RequestBudget implements RequestGate {
    * later. An abort while waiting leaves the queue (the callers behind move up) and rejects.
    */
   acquire(maxWaitMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const now = this.#clock.now();
     const at = this.#dueAt(this.#queue.length, now);
     if (at - now > maxWaitMs) return Promise.resolve(false);
@@ -91,7 +114,6 @@ export class RequestBudget implements RequestGate {
       this.#grant(now);
       return Promise.resolve(true);
     }
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     return new Promise<boolean>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
@@ -128,7 +150,11 @@ export class RequestBudget implements RequestGate {
           continue;
         }
         if (at > now) {
-          await this.#clock.sleep(at - now);
+          await Promise.race([
+            this.#clock.sleep(at - now),
+            new Promise<void>((resolve) => (this.#wake = resolve)),
+          ]);
+          this.#wake = undefined;
           continue;
         }
         this.#queue.shift();

@@ -148,6 +148,58 @@ describe('RequestBudget', () => {
     expect(grantedAt).toEqual([1_000_000, false, false, false, false]);
   });
 
+  it('a lower rate right after a burst counts the spent burst at the new rate: 1 s holds the new rate plus its burst', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(500, clock);
+    const { grantedAt, all } = acquireAll(budget, clock, 300, 10_000);
+    await clock.advance(0);
+    expect(grantedAt.filter((t) => t !== false)).toHaveLength(25);
+    budget.setRate(100);
+    for (let i = 0; i < 400; i++) await clock.advance(10);
+    await all;
+    const times = grantedAt.filter((t): t is number => t !== false);
+    for (const t of times) {
+      expect(times.filter((u) => u >= t && u <= t + 1_000).length).toBeLessThanOrEqual(100 + 5);
+    }
+  });
+
+  it('a lower rate tells at once every waiter whose token now comes after its bound, wherever it waits', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(10, clock);
+    await expect(budget.acquire(0)).resolves.toBe(true);
+    const patient = budget.acquire(10_000);
+    const hasty = budget.acquire(300); // second in line: its token at 200 ms at 10/s
+    let hastyAnswer: boolean | undefined;
+    void hasty.then((granted) => (hastyAnswer = granted));
+    await clock.advance(0);
+    budget.setRate(2.5); // tokens 400 ms apart: the second in line's comes at 800 ms
+    await clock.advance(0);
+    expect(hastyAnswer).toBe(false);
+    for (let i = 0; i < 5; i++) await clock.advance(100);
+    await expect(patient).resolves.toBe(true);
+  });
+
+  it('a higher rate wakes the waiting queue: its tokens come by the new reckoning', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(1, clock);
+    await expect(budget.acquire(0)).resolves.toBe(true);
+    const { grantedAt, all } = acquireAll(budget, clock, 1, 2_000);
+    await clock.advance(0);
+    budget.setRate(10); // the next token, a second away at 1/s, is now 100 ms away
+    for (let i = 0; i < 3; i++) await clock.advance(100);
+    await all;
+    expect(grantedAt).toEqual([1_000_100]);
+  });
+
+  it('a caller whose wait is already cancelled takes no token', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(1, clock);
+    const cancel = new AbortController();
+    cancel.abort(new Error('gone'));
+    await expect(budget.acquire(1_000, cancel.signal)).rejects.toThrow('gone');
+    await expect(budget.acquire(0)).resolves.toBe(true);
+  });
+
   it('a late timer delays the tokens behind it rather than bunching them', async () => {
     const clock = new FakeClock();
     const budget = new RequestBudget(10, clock);
