@@ -78,7 +78,7 @@ export class RequestBudget implements RequestGate {
     }
     this.#intervalMs = intervalMs;
     this.#toleranceMs = toleranceFor(perSecond, intervalMs);
-    for (let i = 0; i < this.#queue.length; ) {
+    for (let i = 0; i < this.#queue.length;) {
       const waiter = this.#queue[i]!;
       if (this.#dueAt(i, now) > waiter.deadline) {
         this.#queue.splice(i, 1);
