@@ -99,9 +99,13 @@ it('creates a run with the dev token, visible in the Web UI server and through G
   expect(metrics).toMatch(
     /^seer_runs_api_requests_total\{method="POST",route="\/v1\/organizations\/:organization_id\/seer-runs",status="201"\} [1-9]/m,
   );
+  // The standalone worker's own metrics: started and polling the run queue. Which worker completed
+  // this run is not fixed (the API's embedded worker takes eager starts once it is ready; a start
+  // before that goes through matching to either), so its counters may hold no run yet.
   const workerMetrics = await (await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).text();
+  expect(workerMetrics).toMatch(/^temporal_worker_start\{[^}]*task_queue="seer-runs"[^}]*\} 1$/m);
   expect(workerMetrics).toMatch(
-    /^temporal_workflow_completed\{[^}]*task_queue="seer-runs"[^}]*workflow_type="seerRun"[^}]*\} [1-9]/m,
+    /^temporal_num_pollers\{[^}]*poller_type="activity_task"[^}]*task_queue="seer-runs"[^}]*\} [1-9]/m,
   );
 });
 
