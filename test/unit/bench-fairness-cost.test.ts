@@ -2,7 +2,7 @@
 // twin rows with both on (mirror_fairness_on) against both off (mirror_fairness_off), judged
 // within 5%, and the order of the measurements that keeps them side by side in every round.
 import { measurementOrder, readPlan } from '../../bench/plan';
-import type { PathName } from '../../bench/path-names';
+import { PATHS, type PathName } from '../../bench/path-names';
 import { fairnessCost, formatFairnessCost, ratios, type ResultRow } from '../../bench/report';
 
 function row(
@@ -131,14 +131,7 @@ describe('mirror with fairness and the limiter on against both off, on twin stac
 });
 
 describe('the order of a round', () => {
-  const paths: PathName[] = [
-    'direct',
-    'mirror',
-    'mirror_fairness_on',
-    'mirror_fairness_off',
-    'engine_floor',
-    'naive',
-  ];
+  const paths: PathName[] = [...PATHS];
 
   it('measures the twin rows right after mirror, first and second in turn', () => {
     expect(measurementOrder(paths, 0)).toEqual([
