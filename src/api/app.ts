@@ -87,16 +87,19 @@ export const seerRunsApi: FastifyPluginAsync<AppDeps> = async (app, deps) => {
   });
   app.addHook('onRequest', (_request, _reply, done) => done(draining ? shuttingDown() : undefined));
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: every request runs them, and a promise each is a burst's cost.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.requestAnswered(
       request.method,
       request.routeOptions.url ?? 'unmatched',
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   await app.register(swagger, {
