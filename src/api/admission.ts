@@ -123,6 +123,16 @@ export class Admission {
     });
   }
 
+  /**
+   * wait()'s answer when it would be given at once because the queue ahead is expected to take
+   * longer than `maxWaitMs`; null when the POST would join the queue. Nothing is allocated for a
+   * POST sent away (in a burst, most of an organization's POSTs).
+   */
+  sendsAway(organizationId: number, maxWaitMs: number): Waited | null {
+    const line = this.#lineOf(organizationId);
+    return this.#expectedWaitMs(line) > maxWaitMs ? this.#notAdmitted(line) : null;
+  }
+
   /** The POST admitted at `admittedAt` has its answer: its place goes to whoever is owed most. */
   release(organizationId: number, admittedAt: number): void {
     const line = this.#lines.get(organizationId);

@@ -43,7 +43,8 @@ export interface BoundPost {
   deps: CreateRunDeps;
   args: CreateRunArgs;
   run: RunRequest;
-  bodySha256: string;
+  /** Computed when first read: a POST its organization's queue sends away never needs it. */
+  readonly bodySha256: string;
   /** Every call made for this POST ends by its deadline: SYNC_WAIT_TIMEOUT_MS after its arrival. */
   bound: RequestBound;
 }
@@ -51,15 +52,19 @@ export interface BoundPost {
 export async function createRun(deps: CreateRunDeps, args: CreateRunArgs): Promise<RunOutcome> {
   const binding = bindRunRequest(args.organizationId, args.body);
   if (!binding.ok) throw invalidRequest('the request body', binding.issues);
-  // Everything that can throw before the first await comes before the bound's timer exists.
-  const fingerprint = bodySha256(binding.run);
+  const { run } = binding;
   // Spec §3: a POST answers within the sync wait of its arrival, whatever Seer and Temporal do.
   const scope = requestBound(args, deps.config.syncWaitTimeoutMs);
+  let fingerprint: string | undefined;
   const post: BoundPost = {
     deps,
     args,
-    run: binding.run,
-    bodySha256: fingerprint,
+    run,
+    // Canonical JSON and SHA-256 only for a POST that starts, joins or retries a keyed run: in a
+    // burst most of an organization's POSTs are sent away before either (mirror-path.ts).
+    get bodySha256() {
+      return (fingerprint ??= bodySha256(run));
+    },
     bound: scope.bound,
   };
   try {

@@ -43,9 +43,18 @@ export const TURN_MARGIN_MS = 1_000;
 async function waitForTurn(post: BoundPost, admission: Admission): Promise<Waited> {
   const { bound } = post;
   const margin = Math.min(TURN_MARGIN_MS, post.deps.config.syncWaitTimeoutMs / 4);
+  const turnWindowMs = Math.max(0, bound.deadline - margin - Date.now());
+  if (!bound.signal.aborted) {
+    // Sent away at once (admission.wait would say the same): no timer, signal or listener.
+    const away = admission.sendsAway(post.args.organizationId, turnWindowMs);
+    if (away !== null) {
+      post.deps.metrics.admissionQueued();
+      post.deps.metrics.admissionDequeued();
+      return away;
+    }
+  }
   const turnEnds = new AbortController();
   const leave = () => turnEnds.abort(bound.signal.reason);
-  const turnWindowMs = Math.max(0, bound.deadline - margin - Date.now());
   const timer = setTimeout(
     () => turnEnds.abort(new DOMException('the turn came too late', 'TimeoutError')),
     turnWindowMs,

@@ -33,8 +33,9 @@ export async function startServer(
 
   // Node keeps a kept-alive socket open after the last answer, so a draining server would wait
   // for it until keepAliveTimeout: answers sent while closing tell the client to hang up.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (!server.listening) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   await app.listen({ host: options.host, port: options.port });

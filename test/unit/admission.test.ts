@@ -227,4 +227,25 @@ describe('per-organization admission of run starts', () => {
       1, 2, 3, 4, 5, 6, 7, 8,
     ]);
   });
+
+  it("sendsAway gives wait()'s answer at once, the same Retry-After spacing, and null for a POST in time", async () => {
+    const viaWait = setup(2);
+    const viaSendsAway = setup(2);
+    for (const { enterNow, holdEach } of [viaWait, viaSendsAway]) {
+      enterNow(B);
+      holdEach(A, 5, 1_000);
+      enterNow(A);
+    }
+    const signal = new AbortController().signal;
+    const waited: Waited[] = [];
+    for (let i = 0; i < 3; i++) waited.push(await viaWait.admission.wait(A, signal, 0));
+    const sentAway = Array.from({ length: 3 }, () => viaSendsAway.admission.sendsAway(A, 0));
+    expect(sentAway).toEqual(waited);
+    expect(sentAway.map((w) => (w?.kind === 'not_admitted' ? w.retryAfterS : null))).toEqual([
+      1, 2, 3,
+    ]);
+    // Its turn within the bound: it would queue, so nothing is decided (and nothing is queued).
+    expect(viaSendsAway.admission.sendsAway(A, 4_000)).toBeNull();
+    expect(viaSendsAway.admission.queued).toBe(0);
+  });
 });

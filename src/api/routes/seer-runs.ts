@@ -53,6 +53,18 @@ function refuseRepeatedIdempotencyKey(
   );
 }
 
+/**
+ * A signal that aborts when the HTTP client goes away while the request waits. `answered()` once
+ * the answer is decided: nothing listens any longer, and the socket's close after every answer
+ * would otherwise abort it (an AbortError built, with its stack, per request).
+ */
+function clientGone(reply: FastifyReply): { signal: AbortSignal; answered(): void } {
+  const gone = new AbortController();
+  const abort = () => gone.abort();
+  reply.raw.once('close', abort);
+  return { signal: gone.signal, answered: () => reply.raw.off('close', abort) };
+}
+
 export const seerRunsRoutes: FastifyPluginCallback<SeerRunsRoutesOptions> = (app, deps, done) => {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.addHook('onRequest', requireToken(deps.tokens));
@@ -75,10 +87,10 @@ export const seerRunsRoutes: FastifyPluginCallback<SeerRunsRoutesOptions> = (app
     },
     async (request, reply) => {
       // The HTTP client leaving ends our wait on Temporal; the run itself carries on.
-      const gone = new AbortController();
-      reply.raw.once('close', () => gone.abort());
-      const answer = httpAnswerFor(
-        await createRun(deps, {
+      const gone = clientGone(reply);
+      let outcome;
+      try {
+        outcome = await createRun(deps, {
           organizationId: request.params.organization_id,
           body: request.body,
           idempotencyKey: request.headers[IDEMPOTENCY_KEY_HEADER],
@@ -86,8 +98,11 @@ export const seerRunsRoutes: FastifyPluginCallback<SeerRunsRoutesOptions> = (app
           arrivedAt: Date.now() - reply.elapsedTime,
           signal: gone.signal,
           log: request.log,
-        }),
-      );
+        });
+      } finally {
+        gone.answered();
+      }
+      const answer = httpAnswerFor(outcome);
       // The answer's status and body come typed from outcome-to-http, not from the schemas' union.
       const untyped: FastifyReply = reply;
       return untyped.code(answer.status).headers(answer.headers).send(answer.body);
@@ -115,8 +130,7 @@ export const seerRunsRoutes: FastifyPluginCallback<SeerRunsRoutesOptions> = (app
         found = await deps.runs.find(run_uuid, organization_id);
       } else {
         // The HTTP client leaving ends the wait, as a POST's.
-        const gone = new AbortController();
-        reply.raw.once('close', () => gone.abort());
+        const gone = clientGone(reply);
         const scope = requestBound(
           { arrivedAt: Date.now() - reply.elapsedTime, signal: gone.signal, log: request.log },
           waitS * 1000,
@@ -125,6 +139,7 @@ export const seerRunsRoutes: FastifyPluginCallback<SeerRunsRoutesOptions> = (app
           found = await deps.runs.findSettled(run_uuid, organization_id, scope.bound);
         } finally {
           scope.release();
+          gone.answered();
         }
       }
       if (found === null) throw runNotFound(run_uuid, organization_id);
