@@ -1,4 +1,4 @@
-// `npx tsx bench/noisy-probe.ts [--profile] [--burst 1000] [--quiet 8]`: noisy_neighbour's first
+// `npx tsx bench/noisy-probe.ts [--profile] [--burst 1000] [--quiet 8] [--burst-runs 4]`: noisy_neighbour's first
 // second, small and repeatable. A drill stack as the drill starts it (fairness on, the default
 // budget, Seer at 50 ms); organization B sends a run a second from a process of its own, alone
 // first, then organization A's burst (all at once, from another process), and B's POST half a
@@ -23,9 +23,19 @@ import { mainThreadCpuMs } from './proc-stats';
 const ROOT = join(__dirname, '..');
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
+/** A whole-number flag (`--burst 1000`); anything else stops the probe with one line. */
 function argument(name: string, fallback: number): number {
   const index = process.argv.indexOf(name);
-  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+  if (index < 0) return fallback;
+  const text = process.argv[index + 1] ?? '';
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1) {
+    process.stderr.write(
+      `${name}: expected a whole number of at least 1, got ${text || 'nothing'}\n`,
+    );
+    process.exit(2);
+  }
+  return value;
 }
 
 const run = (org: number, tag: string): RunRequest => ({
