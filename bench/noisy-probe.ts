@@ -6,17 +6,14 @@
 // category (bench/cpu-profile.ts) and by function over the burst's first seconds.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { driveRun, pool, post, type RunOutcome, type RunRequest } from '../drills/client';
-import { FakeSeerControl } from '../drills/fake-seer-control';
-import { drillEnv } from '../drills/stack';
+import { startDrillStack } from '../drills/stack';
 import { startTimedClient } from '../drills/timed-client';
-import { startStack } from '../src/stack/stack';
-import { freePort } from '../src/temporal/dev-server';
 import { summariseProfile, type CpuProfile } from './cpu-profile';
 import { mainThreadCpuMs } from './proc-stats';
 
@@ -133,34 +130,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'seer-runs-noisy-probe-'));
   const profileDir = join(dir, 'api-profile');
   mkdirSync(profileDir);
-  const logFile = join(dir, 'stack.log');
-  const log = createWriteStream(logFile);
-  const [temporal, api, fakeSeer, workerMetrics] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  // drills/stack.ts's environment, with noisy_neighbour's own stack settings (OWN_STACK).
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...drillEnv({ env: { SEER_RUNS_FAIRNESS: 'on', SEER_RUNS_FAIR_IN_FLIGHT: '8' } }),
-    PORT: String(api),
-    WORKER_METRICS_PORT: String(workerMetrics),
-    TEMPORAL_NAMESPACE: 'default',
-    TEMPORAL_TASK_QUEUE: 'seer-runs-drills',
-  };
-  const stack = await startStack({
-    env,
-    dataDir: dir,
-    storage: 'file',
-    ports: { temporal, ui: null, fakeSeer, codec: null },
-    onLine: (name, line) => log.write(`[${name}] ${line}\n`),
-    ...(profiling ? { nodeArgs: { api: ['--cpu-prof', '--cpu-prof-dir', profileDir] } } : {}),
+  // noisy_neighbour's own stack: the drill stack at the default in-flight budget (8).
+  const stack = await startDrillStack({
+    env: { SEER_RUNS_FAIRNESS: 'on', SEER_RUNS_FAIR_IN_FLIGHT: '8' },
+    ...(profiling ? { apiNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
   });
-  process.stderr.write(`stack up (logs: ${logFile})\n`);
-  const apiPid = stack.processes.api!.pid!;
-  const seer = new FakeSeerControl(stack.seerUrl);
+  process.stderr.write(`stack up (logs: ${stack.logFile})\n`);
+  const apiPid = stack.api.pid!;
+  const { seer } = stack;
   await seer.configure({ latency_ms: 50 });
   const [orgA, orgB] = [1001, 1002];
 
@@ -221,8 +198,7 @@ async function main(): Promise<void> {
   cpuMarks.push(cpu('A drained'));
   a.stdin.end();
   await b.close();
-  await stack.stop();
-  await new Promise<void>((resolve) => log.end(resolve));
+  await stack.close();
 
   const base = cpuMarks[0]!.ms ?? 0;
   const result: Record<string, unknown> = {

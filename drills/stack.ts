@@ -39,6 +39,8 @@ export interface DrillStackOptions {
   env?: Record<string, string>;
   /** Prebundled workflow code (tests pass the suite's bundle); bundled once at start when absent. */
   workflowBundlePath?: string;
+  /** Node arguments of the API process (bench/noisy-probe.ts: `--cpu-prof`). */
+  apiNodeArgs?: string[];
 }
 
 /** Where the drills run: the dev server (`npm start`'s stack) or the cluster (`npm run cluster`'s). */
@@ -99,6 +101,7 @@ export async function startDrillStack(options: DrillStackOptions = {}): Promise<
     storage: 'file',
     ports: { temporal, ui: null, fakeSeer, codec: null },
     onLine: (name, line) => log.write(`[${name}] ${line}\n`),
+    ...(options.apiNodeArgs ? { nodeArgs: { api: options.apiNodeArgs } } : {}),
   }).catch(async (err: unknown) => {
     await closeLog();
     throw err;
