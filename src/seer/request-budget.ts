@@ -1,8 +1,8 @@
 // A worker process's budget of requests to Seer (SEER_MAX_REQUESTS_PER_SECOND divided among the
 // worker processes): every request takes a token first. GCRA: tokens come due 1/rate apart, in
-// order, and up to a small burst (BURST_SECONDS of the rate, at least one token) may go at once,
-// so any 1 s window holds at most rate + burst of this process's requests, and a timer that fires
-// late under load hands out the tokens that came due meanwhile instead of slowing the rate down.
+// order, and up to a small burst (BURST_SECONDS of the rate, at least one token) may go at once, so
+// a timer that fires late under load hands out the tokens that came due meanwhile instead of
+// slowing the rate down; and no 1 s window, its edges included, holds more than floor(rate).
 /** Time as the budget sees it; tests pass a fake one. */
 export interface BudgetClock {
   now(): number;
@@ -36,6 +36,7 @@ interface Waiter {
  * regular activity through matching); below 40/s one token, as a plain spacing.
  */
 export const BURST_SECONDS = 0.05;
+const WINDOW_MS = 1_000;
 
 /**
  * Callers wait in one queue served by one timer; each wake hands out every token that has come
@@ -48,6 +49,10 @@ export class RequestBudget implements RequestGate {
   #toleranceMs: number;
   /** When the bucket is empty: the next token is due then (GCRA's theoretical arrival time). */
   #emptyAt = Number.NEGATIVE_INFINITY;
+  /** The most tokens any 1 s may hold: floor(rate), at least one. */
+  #perWindow: number;
+  /** When the last `#perWindow` tokens went, oldest first. */
+  readonly #recent: number[] = [];
   readonly #queue: Waiter[] = [];
   #serving = false;
   /** Ends the serve loop's sleep early: a new rate changes when the next token is due. */
@@ -57,6 +62,7 @@ export class RequestBudget implements RequestGate {
     this.#clock = clock;
     this.#intervalMs = intervalFor(perSecond);
     this.#toleranceMs = toleranceFor(perSecond, this.#intervalMs);
+    this.#perWindow = perWindowFor(perSecond);
   }
 
   get perSecond(): number {
@@ -78,6 +84,7 @@ export class RequestBudget implements RequestGate {
     }
     this.#intervalMs = intervalMs;
     this.#toleranceMs = toleranceFor(perSecond, intervalMs);
+    this.#perWindow = perWindowFor(perSecond);
     for (let i = 0; i < this.#queue.length;) {
       const waiter = this.#queue[i]!;
       if (this.#dueAt(i, now) > waiter.deadline) {
@@ -91,13 +98,27 @@ export class RequestBudget implements RequestGate {
     this.#wake?.();
   }
 
-  /** When the k-th token from now (0: the next) may go. */
+  /**
+   * When the k-th token from now (0: the next) may go: when GCRA says so, and more than a second
+   * after the token `#perWindow` places before it, so no 1 s, its edges included, holds more than
+   * floor(rate). A request reaches Seer a little after its token, later when the event loop is
+   * busy; a token's whole interval of headroom keeps two arriving close together within cap + 10%.
+   */
   #dueAt(k: number, now: number): number {
-    return Math.max(now, Math.max(this.#emptyAt, now) + k * this.#intervalMs - this.#toleranceMs);
+    const gcra = Math.max(
+      now,
+      Math.max(this.#emptyAt, now) + k * this.#intervalMs - this.#toleranceMs,
+    );
+    const before = this.#recent.length + k - this.#perWindow;
+    const window =
+      before >= 0 && before < this.#recent.length ? this.#recent[before]! + WINDOW_MS + 1 : now;
+    return Math.max(gcra, window);
   }
 
   #grant(now: number): void {
     this.#emptyAt = Math.max(this.#emptyAt, now) + this.#intervalMs;
+    this.#recent.push(now);
+    while (this.#recent.length > this.#perWindow) this.#recent.shift();
   }
 
   /**
@@ -176,4 +197,8 @@ function intervalFor(perSecond: number): number {
 
 function toleranceFor(perSecond: number, intervalMs: number): number {
   return (Math.max(1, Math.floor(perSecond * BURST_SECONDS)) - 1) * intervalMs;
+}
+
+function perWindowFor(perSecond: number): number {
+  return Math.max(1, Math.floor(perSecond));
 }

@@ -98,6 +98,20 @@ describe('RequestBudget', () => {
     expect(grantedAt.every((t) => t !== false)).toBe(true);
   });
 
+  it('never puts more than floor(rate) tokens in one second, its edges included', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(10, clock);
+    const { grantedAt, all } = acquireAll(budget, clock, 40, 60_000);
+    // Timers exactly on time: at 100 ms apart, 0 and 1,000 would both fall in [0, 1000].
+    for (let i = 0; i < 50; i++) await clock.advance(100);
+    await all;
+    const times = grantedAt.filter((t): t is number => t !== false);
+    expect(times).toHaveLength(40);
+    for (const t of times) {
+      expect(times.filter((u) => u >= t && u <= t + 1_000).length).toBeLessThanOrEqual(10);
+    }
+  });
+
   it('says no at once, reserving nothing, when the next token is further away than the caller may wait', async () => {
     const clock = new FakeClock();
     const budget = new RequestBudget(5, clock);
@@ -129,8 +143,11 @@ describe('RequestBudget', () => {
     expect(budget.perSecond).toBe(2);
     const { grantedAt, all } = acquireAll(budget, clock, 2, 10_000);
     for (let i = 0; i < 10; i++) await clock.advance(100);
+    await clock.advance(1);
     await all;
-    expect(grantedAt).toEqual([1_000_500, 1_001_000]);
+    // At 2/s the second token is also the third in a second: it waits until the first (at 0) is
+    // more than a second old.
+    expect(grantedAt).toEqual([1_000_500, 1_001_001]);
   });
 
   it('a waiter whose token a lower rate would bring after its bound is told no, and sends nothing', async () => {
@@ -218,9 +235,10 @@ describe('RequestBudget', () => {
     const waiting = budget.acquire(5_000, cancel.signal);
     cancel.abort(new Error('aborted'));
     await expect(waiting).rejects.toThrow('aborted');
-    // The token at 1 s is free again: a caller that may wait 1 s gets it.
-    const next = budget.acquire(1_000);
-    await clock.advance(1_000);
+    // The token just over a second after the first is free again: a caller that may wait for it
+    // gets it.
+    const next = budget.acquire(1_001);
+    await clock.advance(1_001);
     await expect(next).resolves.toBe(true);
   });
 
