@@ -123,16 +123,31 @@ export async function startRig(plan: Plan): Promise<Rig> {
   let apiLoad: ApiLoad | undefined;
   let seer: SeerClient | undefined;
   let closed: Promise<void> | undefined;
+  /**
+   * Every step runs whatever the others did (a failed engine stop must not leave three stacks'
+   * detached processes running); the first failure is thrown once all have run.
+   */
   const close = () =>
     (closed ??= (async () => {
-      await apiLoad?.close();
-      for (const twin of twinParts) await twin.apiLoad?.close();
-      await engine?.stop();
-      for (const twin of twinParts) await twin.connection?.close();
-      await seer?.close();
-      for (const twin of twinParts) await twin.backend?.stop();
-      await backend?.stop();
+      const steps: Array<() => Promise<unknown> | undefined> = [
+        () => apiLoad?.close(),
+        ...twinParts.map((twin) => () => twin.apiLoad?.close()),
+        () => engine?.stop(),
+        ...twinParts.map((twin) => () => twin.connection?.close()),
+        () => seer?.close(),
+        ...twinParts.map((twin) => () => twin.backend?.stop()),
+        () => backend?.stop(),
+      ];
+      const failures: unknown[] = [];
+      for (const step of steps) {
+        try {
+          await step();
+        } catch (err) {
+          failures.push(err);
+        }
+      }
       await new Promise<void>((resolve) => log.end(resolve));
+      if (failures.length) throw failures[0];
     })());
   process.once('SIGINT', () => {
     progress('interrupted: stopping the stack');
