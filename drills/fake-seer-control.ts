@@ -28,6 +28,11 @@ export class FakeSeerControl {
     return this.#call('GET', `histogram?from=${from}`);
   }
 
+  /** Forgets every request and run, and goes back to its started configuration. */
+  reset(): Promise<unknown> {
+    return this.#call('POST', 'reset');
+  }
+
   async runs(): Promise<FakeRun[]> {
     return (await this.#call<{ runs: FakeRun[] }>('GET', 'runs')).runs;
   }

@@ -1,15 +1,19 @@
 // SEER_MAX_REQUESTS_PER_SECOND through the real workflow, a real worker on the dev server and the
 // fake Seer over HTTP: a burst of runs and an outage both reach Seer at no more than the cap (+10%
-// for a window's edges), every run ends LIVE, and attempts count only requests Seer received.
+// for a window's edges), every run ends LIVE, and attempts count only requests Seer received. The
+// fake Seer runs in a process of its own, as Seer does: it stamps each request when it arrives,
+// not when this process's event loop (which runs the worker's 60 runs too) gets round to it.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { SeerRunInput } from '../../src/domain';
-import { startFakeSeer, type FakeSeer } from '../../src/fake-seer/server';
+import { FakeSeerControl } from '../../drills/fake-seer-control';
 import { startSeerRunWorkflow } from '../../src/temporal/runs';
 import { startBudgetShare } from '../../src/temporal/seer-budget-share';
 import { RequestBudget } from '../../src/seer/request-budget';
+import { freePort } from '../../src/temporal/dev-server';
 import { eventually } from '../support/api';
+import { eventually as eventuallyThat, startEntry, type EntryProcess } from '../support/processes';
 import { maxInAnyWindow, perSecond } from '../support/seer-rate';
 import {
   connectClient,
@@ -26,7 +30,8 @@ const SECRET = 'test-secret';
 const CAP = 10;
 const REQUEST_TIMEOUT_MS = 5_000;
 
-let fake: FakeSeer;
+let fakeProcess: EntryProcess;
+let fake: { url: string; control: FakeSeerControl };
 let client: Client;
 let closeClient: () => Promise<void>;
 
@@ -43,14 +48,22 @@ function startCappedWorker(taskQueue = `test-cap-${randomUUID()}`) {
 
 beforeAll(async () => {
   installTestRuntime();
-  fake = await startFakeSeer({ sharedSecret: SECRET, control: true });
+  const port = await freePort();
+  fakeProcess = startEntry('src/fake-seer/main.ts', {
+    FAKE_SEER_PORT: String(port),
+    FAKE_SEER_CONTROL: 'on',
+    SEER_SHARED_SECRET: SECRET,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  fake = { url, control: new FakeSeerControl(url) };
+  await eventuallyThat('the fake Seer to listen', () => fake.control.runs().then(() => true));
   ({ client, close: closeClient } = await connectClient());
 });
 afterAll(async () => {
   await closeClient?.();
-  await fake?.close();
+  await fakeProcess?.kill();
 });
-beforeEach(() => fake.reset());
+beforeEach(() => fake.control.reset());
 
 /** Starts every run at once and waits for all; each run's status and attempts as GET reads them. */
 async function runAll(taskQueue: string, inputs: SeerRunInput[]) {
@@ -72,7 +85,7 @@ async function runAll(taskQueue: string, inputs: SeerRunInput[]) {
   );
 }
 
-const requestTimes = () => fake.state.requests.map((r) => r.at);
+const requestTimes = async () => (await fake.control.requests()).map((r) => r.at);
 
 /** With TEST_LOG_LEVEL=info: what Seer saw, per second (numbers for the README). */
 function report(what: string, times: number[], since?: number): void {
@@ -95,13 +108,13 @@ describe(`a cap of ${CAP} requests per second`, () => {
         explorerInput({ attempt_timeout_ms: REQUEST_TIMEOUT_MS }),
       );
       const runs = await runAll(worker.taskQueue, inputs);
-      const times = requestTimes();
+      const times = await requestTimes();
       report('burst', times);
       expect(maxInAnyWindow(times)).toBeLessThanOrEqual(CAP + 1);
       expect(runs.filter((run) => run.status !== 'LIVE')).toEqual([]);
       expect(runs.map((run) => run.attempts)).toEqual(inputs.map(() => 1));
-      expect(fake.state.requests).toHaveLength(60);
-      expect(new Set(fake.state.runs.map((run) => run.key))).toEqual(
+      expect(await fake.control.requests()).toHaveLength(60);
+      expect(new Set((await fake.control.runs()).map((run) => run.key))).toEqual(
         new Set(inputs.map((input) => input.run_uuid)),
       );
     } finally {
@@ -112,29 +125,33 @@ describe(`a cap of ${CAP} requests per second`, () => {
   it('runs pending through a Seer outage all end LIVE, and Seer never sees more than the cap + 10% in a second', async () => {
     const worker = await startCappedWorker();
     try {
-      fake.configure({ outage: 'status_503' });
+      await fake.control.configure({ outage: 'status_503' });
       const inputs = Array.from({ length: 40 }, () =>
         explorerInput({ attempt_timeout_ms: REQUEST_TIMEOUT_MS }),
       );
       const done = runAll(worker.taskQueue, inputs);
       // The outage lasts until every run has been refused at least once.
-      await eventuallyEvery(inputs, (key) => fake.state.requests.some((r) => r.key === key));
+      await eventuallyEvery(
+        inputs,
+        async () => new Set((await fake.control.requests()).map((r) => r.key)),
+      );
       const recovered = Date.now();
-      fake.configure({ outage: 'none' });
+      await fake.control.configure({ outage: 'none' });
       const runs = await done;
       expect(runs.filter((run) => run.status !== 'LIVE')).toEqual([]);
-      const times = requestTimes();
+      const times = await requestTimes();
       const after = times.filter((t) => t >= recovered);
       report('whole test', times);
       report('after the outage', after, recovered);
       expect(maxInAnyWindow(after)).toBeLessThanOrEqual(CAP + 1);
       expect(maxInAnyWindow(times)).toBeLessThanOrEqual(CAP + 1);
       // attempts = requests Seer received for the run: none that waited for a token counted.
+      const received = await fake.control.requests();
       for (const run of runs) {
-        expect(run.attempts).toBe(fake.state.requests.filter((r) => r.key === run.run_uuid).length);
+        expect(run.attempts).toBe(received.filter((r) => r.key === run.run_uuid).length);
       }
     } finally {
-      fake.configure({ outage: 'none' });
+      await fake.control.configure({ outage: 'none' });
       await worker.stop();
     }
   });
@@ -171,9 +188,13 @@ describe("each worker's share of the cap", () => {
   });
 });
 
-async function eventuallyEvery(inputs: SeerRunInput[], seen: (key: string) => boolean) {
+async function eventuallyEvery(
+  inputs: SeerRunInput[],
+  seenKeys: () => Promise<Set<string | null>>,
+) {
   for (;;) {
-    if (inputs.every((input) => seen(input.run_uuid))) return;
+    const seen = await seenKeys();
+    if (inputs.every((input) => seen.has(input.run_uuid))) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
